@@ -1,0 +1,16 @@
+/**
+ * The two failures a user can cause, each with its documented exit code (DESIGN.md).
+ * Messages are one plain sentence naming what failed and what to do.
+ */
+
+/** Bad flag, bad option value, bad budgets file: exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = 2;
+}
+
+/** Unreadable or undecodable input, unreachable backend, trace not found: exit 3. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly exitCode = 3;
+}
