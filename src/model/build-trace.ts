@@ -1,0 +1,350 @@
+import type { Ms, Span, SpanRecord, Trace, TraceWarning } from './span.js';
+
+/**
+ * Turns decoded span records into traces: groups them by trace id, repairs what real
+ * producers get wrong (the passes Jaeger's query service runs, applied to files too),
+ * builds the tree and moves times onto the trace's own millisecond axis.
+ *
+ * Repair passes, in order (each depends on the ones before it):
+ *   1. negative durations clamped to 0;
+ *   2. span ids deduplicated: exact copies dropped, Zipkin client/server halves that share
+ *      one id split (the server half gets a new id, the client as its parent), other
+ *      collisions renamed;
+ *   3. self-parents and parents missing from the trace turned into roots (orphans);
+ *   4. parent cycles broken (needs 2 and 3: ids are unique and every parent exists);
+ *   5. clock skew corrected top-down (needs the tree of 1–4).
+ * Every repair leaves a warning on the trace. All traversals are iterative: a trace may be
+ * tens of thousands of spans deep.
+ */
+export function buildTraces(records: Iterable<SpanRecord>): Trace[] {
+  const byTrace = new Map<string, SpanRecord[]>();
+  for (const record of records) {
+    const group = byTrace.get(record.traceId);
+    if (group) group.push(record);
+    else byTrace.set(record.traceId, [record]);
+  }
+  return [...byTrace].map(([traceId, group]) => buildTrace(traceId, group));
+}
+
+/** A span while the builder works on it: mutable, with times as numbers of ms from a provisional origin. */
+interface Draft {
+  record: SpanRecord;
+  spanId: string;
+  parentSpanId: string | null;
+  startMs: Ms;
+  durationMs: Ms;
+  /** Clock-skew shift applied to the span and its events. */
+  shiftMs: Ms;
+}
+
+export function buildTrace(traceId: string, records: readonly SpanRecord[]): Trace {
+  const warnings: TraceWarning[] = [];
+  const warn = (kind: TraceWarning['kind'], spanId: string, message: string): void => {
+    warnings.push({ kind, spanId, message });
+  };
+
+  let provisionalOrigin = records[0]?.startNs ?? 0n;
+  for (const r of records) if (r.startNs < provisionalOrigin) provisionalOrigin = r.startNs;
+
+  const drafts = records.map((record): Draft => {
+    let durationNs = record.durationNs;
+    if (!(durationNs >= 0)) {
+      warn('negative-duration', record.spanId, `span ${record.spanId} "${record.name}" had duration ${durationNs}ns; set to 0`);
+      durationNs = 0;
+    }
+    return {
+      record,
+      spanId: record.spanId,
+      parentSpanId: record.parentSpanId,
+      startMs: Number(record.startNs - provisionalOrigin) / 1e6,
+      durationMs: durationNs / 1e6,
+      shiftMs: 0,
+    };
+  });
+
+  const unique = dedupeSpanIds(drafts, warn);
+  const byId = new Map(unique.map((d) => [d.spanId, d]));
+  repairParents(unique, byId, warn);
+  breakCycles(unique, byId, warn);
+
+  const childDrafts = new Map<string, Draft[]>();
+  const rootDrafts: Draft[] = [];
+  for (const d of unique) {
+    if (d.parentSpanId === null) rootDrafts.push(d);
+    else {
+      const siblings = childDrafts.get(d.parentSpanId);
+      if (siblings) siblings.push(d);
+      else childDrafts.set(d.parentSpanId, [d]);
+    }
+  }
+  const byStart = (a: Draft, b: Draft): number => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId);
+  for (const list of childDrafts.values()) list.sort(byStart);
+  // The real root (parentless in the data) before orphans, then by start.
+  rootDrafts.sort((a, b) => Number(a.record.parentSpanId !== null) - Number(b.record.parentSpanId !== null) || byStart(a, b));
+
+  adjustClockSkew(rootDrafts, childDrafts, warn);
+  // Skew shifts may reorder siblings.
+  for (const list of childDrafts.values()) list.sort(byStart);
+
+  return assemble(traceId, provisionalOrigin, rootDrafts, childDrafts, warnings);
+}
+
+type Warn = (kind: TraceWarning['kind'], spanId: string, message: string) => void;
+
+/** Pass 2: every span id unique within the trace. */
+function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
+  const groups = new Map<string, Draft[]>();
+  for (const d of drafts) {
+    const group = groups.get(d.spanId);
+    if (group) group.push(d);
+    else groups.set(d.spanId, [d]);
+  }
+  if (groups.size === drafts.length) return drafts;
+
+  const taken = new Set(groups.keys());
+  const result: Draft[] = [];
+  // Children of a shared id that belong to the server half move to its new id.
+  const reparent = new Map<string, { newId: string; clientService: string; serverService: string }>();
+  for (const [spanId, group] of groups) {
+    const kept: Draft[] = [];
+    for (const d of group) {
+      if (kept.some((k) => sameSpan(k.record, d.record))) {
+        warn('duplicate-span', spanId, `span ${spanId} "${d.record.name}" appeared twice; the copy was dropped`);
+      } else kept.push(d);
+    }
+    result.push(kept[0]!);
+    if (kept.length === 1) continue;
+
+    const client = kept.find((d) => d.record.kind === 'client' || (!d.record.shared && d.record.kind !== 'server'));
+    const server = kept.find((d) => d !== client && (d.record.shared || d.record.kind === 'server'));
+    if (kept.length === 2 && client && server) {
+      // Zipkin's shared span: both halves of one RPC carry the same id. As Jaeger's
+      // SpanIDDeduper does, the server half gets its own id with the client as parent.
+      const newId = freshSpanId(spanId, taken);
+      server.spanId = newId;
+      server.parentSpanId = client.spanId;
+      if (kept[0] !== client) result[result.length - 1] = client;
+      result.push(server);
+      reparent.set(spanId, { newId, clientService: client.record.service, serverService: server.record.service });
+      warn('shared-span-id', newId, `client and server halves of span ${spanId} shared one id; the server half "${server.record.name}" got id ${newId}`);
+      continue;
+    }
+    for (const d of kept.slice(1)) {
+      const newId = freshSpanId(spanId, taken);
+      d.spanId = newId;
+      result.push(d);
+      warn('duplicate-span-id', newId, `two different spans had id ${spanId}; "${d.record.name}" was given id ${newId}`);
+    }
+  }
+  if (reparent.size > 0) {
+    for (const d of result) {
+      const move = d.parentSpanId === null ? undefined : reparent.get(d.parentSpanId);
+      if (!move || d.spanId === move.newId) continue;
+      // A child in the client's own process stays with the client, unless both halves ran in
+      // one service (then, as in Jaeger, the server half takes them all).
+      if (d.record.service !== move.clientService || move.clientService === move.serverService) d.parentSpanId = move.newId;
+    }
+  }
+  return result;
+}
+
+function sameSpan(a: SpanRecord, b: SpanRecord): boolean {
+  return (
+    a.parentSpanId === b.parentSpanId &&
+    a.name === b.name &&
+    a.service === b.service &&
+    a.kind === b.kind &&
+    a.startNs === b.startNs &&
+    a.durationNs === b.durationNs &&
+    a.shared === b.shared &&
+    a.status === b.status
+  );
+}
+
+/** A new 16-hex id derived from the old one, so rebuilding the same input gives the same ids. */
+function freshSpanId(spanId: string, taken: Set<string>): string {
+  let n = BigInt.asUintN(64, BigInt(`0x${/^[0-9a-f]{1,16}$/.test(spanId) ? spanId : '0'}`));
+  let candidate: string;
+  do {
+    n = BigInt.asUintN(64, n + 1n);
+    candidate = n.toString(16).padStart(16, '0');
+  } while (taken.has(candidate));
+  taken.add(candidate);
+  return candidate;
+}
+
+/** Pass 3: self-parents and parents that are not in the trace become roots. */
+function repairParents(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): void {
+  for (const d of drafts) {
+    if (d.parentSpanId === null) continue;
+    if (d.parentSpanId === d.spanId) {
+      warn('self-parent', d.spanId, `span ${d.spanId} "${d.record.name}" named itself as parent; treated as a root`);
+      d.parentSpanId = null;
+    } else if (!byId.has(d.parentSpanId)) {
+      warn('orphan', d.spanId, `span ${d.spanId} "${d.record.name}" has parent ${d.parentSpanId}, which is not in the trace; shown as a root`);
+      d.parentSpanId = null;
+    }
+  }
+}
+
+/** Pass 4: parent chains that loop are cut at their earliest-starting span, which becomes a root. */
+function breakCycles(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): void {
+  const state = new Map<string, 'walking' | 'done'>();
+  for (const start of drafts) {
+    const path: Draft[] = [];
+    let cur: Draft | undefined = start;
+    while (cur && !state.has(cur.spanId)) {
+      state.set(cur.spanId, 'walking');
+      path.push(cur);
+      cur = cur.parentSpanId === null ? undefined : byId.get(cur.parentSpanId);
+    }
+    if (cur && state.get(cur.spanId) === 'walking') {
+      const cycle = path.slice(path.indexOf(cur));
+      const cut = cycle.reduce((a, b) => (b.startMs < a.startMs ? b : a));
+      warn('parent-cycle', cut.spanId, `spans ${cycle.map((d) => d.spanId).join(' → ')} were each other's parents; "${cut.record.name}" is shown as a root`);
+      cut.parentSpanId = null;
+    }
+    for (const d of path) state.set(d.spanId, 'done');
+  }
+}
+
+/**
+ * Pass 5, after Jaeger's clock-skew adjuster: a span that crossed into another service and
+ * does not fit inside its parent is shifted so it does, splitting the spare time evenly
+ * between request and response latency; the rest of that service's subtree moves with it.
+ * Only synchronous calls are adjusted: a consumer or a follows-from span may rightly run
+ * outside its parent.
+ */
+function adjustClockSkew(roots: Draft[], children: Map<string, Draft[]>, warn: Warn): void {
+  const stack: Draft[] = [...roots];
+  while (stack.length > 0) {
+    const parent = stack.pop()!;
+    for (const child of children.get(parent.spanId) ?? []) {
+      if (isSkewCandidate(parent, child)) {
+        child.shiftMs = skewOf(parent, child);
+        if (child.shiftMs !== 0) {
+          warn(
+            'clock-skew',
+            child.spanId,
+            `span ${child.spanId} "${child.record.name}" (${child.record.service}) did not fit inside its parent "${parent.record.name}" (${parent.record.service}); shifted ${formatShift(child.shiftMs)} for clock skew`,
+          );
+        }
+      } else {
+        // Same process: same clock as the parent. Another process reached asynchronously: its own clock, left as it is.
+        child.shiftMs = child.record.service === parent.record.service ? parent.shiftMs : 0;
+      }
+      child.startMs += child.shiftMs;
+      stack.push(child);
+    }
+  }
+}
+
+function isSkewCandidate(parent: Draft, child: Draft): boolean {
+  return (
+    child.record.service !== parent.record.service &&
+    !child.record.followsFrom &&
+    child.record.kind !== 'consumer' &&
+    parent.record.kind !== 'producer'
+  );
+}
+
+/** How far to move `child` (still at its own clock) so it fits inside the already-adjusted `parent`. */
+function skewOf(parent: Draft, child: Draft): Ms {
+  const parentEnd = parent.startMs + parent.durationMs;
+  const childEnd = child.startMs + child.durationMs;
+  if (parent.durationMs < child.durationMs) {
+    // It cannot fit; at least do not let it start before its parent.
+    return child.startMs < parent.startMs ? parent.startMs - child.startMs : 0;
+  }
+  if (child.startMs >= parent.startMs && childEnd <= parentEnd) return 0;
+  const latency = (parent.durationMs - child.durationMs) / 2;
+  return parent.startMs + latency - child.startMs;
+}
+
+function formatShift(ms: Ms): string {
+  return `${ms >= 0 ? '+' : '-'}${Math.abs(ms).toFixed(3).replace(/\.?0+$/, '')}ms`;
+}
+
+/** Final step: the trace origin, tree order, depths, async followers and the trace duration. */
+function assemble(
+  traceId: string,
+  provisionalOrigin: bigint,
+  rootDrafts: Draft[],
+  childDrafts: Map<string, Draft[]>,
+  warnings: TraceWarning[],
+): Trace {
+  let minStart = Infinity;
+  for (const d of rootDrafts) minStart = Math.min(minStart, d.startMs);
+  for (const list of childDrafts.values()) for (const d of list) minStart = Math.min(minStart, d.startMs);
+  if (!Number.isFinite(minStart)) minStart = 0;
+  // Skew corrections can move a span before the provisional origin; rebase on whole nanoseconds.
+  const rebaseNs = BigInt(Math.round(minStart * 1e6));
+  const originNs = provisionalOrigin + rebaseNs;
+  const rebaseMs = Number(rebaseNs) / 1e6;
+
+  const spans: Span[] = [];
+  const byId = new Map<string, Span>();
+  const children = new Map<string, Span[]>();
+  const roots: Span[] = [];
+  const asyncSpanIds = new Set<string>();
+
+  // Depth-first in tree order, children pushed in reverse so they pop by start time.
+  const stack: { draft: Draft; depth: number; parent: Span | null }[] = [];
+  for (let i = rootDrafts.length - 1; i >= 0; i--) stack.push({ draft: rootDrafts[i]!, depth: 0, parent: null });
+  while (stack.length > 0) {
+    const { draft, depth, parent } = stack.pop()!;
+    const span = toSpan(draft, depth, rebaseMs, traceId);
+    spans.push(span);
+    byId.set(span.spanId, span);
+    if (parent) {
+      const siblings = children.get(parent.spanId);
+      if (siblings) siblings.push(span);
+      else children.set(parent.spanId, [span]);
+      const followerOfEndedProducer = span.kind === 'consumer' && span.startMs >= parent.startMs + parent.durationMs;
+      if (asyncSpanIds.has(parent.spanId) || span.followsFrom || followerOfEndedProducer) asyncSpanIds.add(span.spanId);
+    } else {
+      roots.push(span);
+    }
+    const kids = childDrafts.get(draft.spanId);
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ draft: kids[i]!, depth: depth + 1, parent: span });
+  }
+
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of spans) {
+    if (asyncSpanIds.has(s.spanId)) continue;
+    start = Math.min(start, s.startMs);
+    end = Math.max(end, s.startMs + s.durationMs);
+  }
+  if (!Number.isFinite(start)) {
+    start = 0;
+    end = 0;
+  }
+  return { traceId, originNs, spans, roots, byId, children, asyncSpanIds, startMs: start, durationMs: end - start, warnings };
+}
+
+function toSpan(d: Draft, depth: number, rebaseMs: Ms, traceId: string): Span {
+  const r = d.record;
+  return {
+    traceId,
+    spanId: d.spanId,
+    parentSpanId: d.parentSpanId,
+    followsFrom: r.followsFrom,
+    name: r.name,
+    service: r.service,
+    kind: r.kind,
+    startMs: d.startMs - rebaseMs,
+    durationMs: d.durationMs,
+    status: r.status,
+    statusMessage: r.statusMessage,
+    attributes: r.attributes,
+    resource: r.resource,
+    events: r.events.map((e) => ({
+      name: e.name,
+      timeMs: Number(e.timeNs - r.startNs) / 1e6 + d.startMs - rebaseMs,
+      attributes: e.attributes,
+    })),
+    links: r.links,
+    depth,
+  };
+}
