@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { findCommand } from './commands/find.js';
+import { showCommand } from './commands/show.js';
+import { InputError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { renderJson } from './report/json.js';
+import { cleanText } from './report/sanitize.js';
+
+export const EXIT_CODES = `
+Exit codes:
+  0  success (an empty result is a success)
+  1  check: at least one budget is broken
+  2  usage or configuration error (bad flag, bad budgets file)
+  3  input or source error (unreadable or undecodable input, backend unreachable, trace not found)
+`;
+
+/**
+ * The program with every command; each test gets a fresh one. A command's action reports
+ * its exit code through `done`; its errors reject `parseAsync`.
+ */
+export function createProgram(io: Io, done: (code: number) => void): Command {
+  const program = new Command('tracectl')
+    .description('Answers from distributed traces: slow spans, error roots, cache effectiveness, service dependencies, latency budgets.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  for (const make of [showCommand, findCommand]) {
+    program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
+  }
+  return program;
+}
+
+/** Runs tracectl with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const json = argv.includes('--json');
+  let exitCode = 0;
+  try {
+    await createProgram(io, (code) => (exitCode = code)).parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message (or the help, or the version).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const code = error instanceof UsageError || error instanceof InputError ? error.exitCode : 70;
+    const message = error instanceof Error ? error.message : String(error);
+    const sentence = code === 70 ? `internal error: ${message} (please report it; --verbose shows where)` : message;
+    io.stderr.write(`tracectl: ${cleanText(sentence)}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (json) io.stdout.write(renderJson({ error: { code, message: sentence } }));
+    return code;
+  }
+}

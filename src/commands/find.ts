@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { traceMatches } from '../analyze/filter.js';
+import { findTraces } from '../analyze/trace-summary.js';
+import type { Io } from '../io.js';
+import { findJson, renderJson } from '../report/json.js';
+import { renderTraceTable } from '../report/find-table.js';
+import {
+  addCommonOptions,
+  addFilterOptions,
+  countOption,
+  parseFilter,
+  readTraces,
+  renderContext,
+  type CommonOptions,
+  type FilterOptions,
+} from './common.js';
+
+export interface FindOptions extends CommonOptions, FilterOptions {
+  sources: string[];
+  /** `--slow [N]`: true without a number. */
+  slow?: string | boolean;
+  limit?: string;
+}
+
+/** Without --slow, the newest this many traces are listed. */
+const DEFAULT_LIMIT = 20;
+const DEFAULT_SLOWEST = 10;
+
+export async function runFind(opts: FindOptions, io: Io): Promise<number> {
+  const filter = parseFilter(opts);
+  const slowest = opts.slow === undefined || opts.slow === false ? undefined : opts.slow === true ? DEFAULT_SLOWEST : countOption('--slow', opts.slow);
+  const limit = opts.limit === undefined ? (slowest === undefined ? DEFAULT_LIMIT : undefined) : countOption('--limit', opts.limit);
+  const traces = (await readTraces(opts.sources, opts, io)).filter((t) => traceMatches(t, filter));
+  const rows = findTraces(traces, { slowest, limit });
+  if (opts.json) io.stdout.write(renderJson(findJson(rows)));
+  else io.stdout.write(renderTraceTable(rows, renderContext(opts, io)));
+  return 0;
+}
+
+export function findCommand(io: Io, done: (code: number) => void): Command {
+  const cmd = new Command('find')
+    .description('traces matching filters, as a table (newest first, or slowest first with --slow)')
+    .argument('[sources...]', 'trace files, directories, or - for stdin')
+    .option('--slow [n]', `the slowest traces first (default ${DEFAULT_SLOWEST})`)
+    .option('--limit <n>', `at most this many traces (default ${DEFAULT_LIMIT} without --slow)`);
+  addFilterOptions(cmd);
+  addCommonOptions(cmd);
+  return cmd.action(async (sources: string[], raw: Omit<FindOptions, 'sources'>) => {
+    // `--slow` takes an optional count, so in `find --slow traces.jsonl` commander hands it the
+    // file name: a value that is not a number is a source.
+    if (typeof raw.slow === 'string' && !/^\d+$/.test(raw.slow)) {
+      sources = [raw.slow, ...sources];
+      raw = { ...raw, slow: true };
+    }
+    done(await runFind({ ...raw, sources }, io));
+  });
+}

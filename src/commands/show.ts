@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { viewTrace } from '../analyze/trace-view.js';
+import { InputError, UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { findTrace, parseTraceIdInput } from '../model/trace-id.js';
+import { renderJson, showJson } from '../report/json.js';
+import { cleanText } from '../report/sanitize.js';
+import { renderWaterfall } from '../report/waterfall.js';
+import { addCommonOptions, countOption, readTraces, renderContext, type CommonOptions } from './common.js';
+
+export interface ShowOptions extends CommonOptions {
+  traceId: string;
+  sources: string[];
+  depth?: number;
+  attrs?: boolean;
+  expand?: boolean;
+}
+
+export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
+  if (parseTraceIdInput(opts.traceId) === null) {
+    throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
+  }
+  const traces = await readTraces(opts.sources, opts, io);
+  const trace = findTrace(traces, opts.traceId);
+  if (!trace) {
+    const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';
+    throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)} (${traces.length} traces read); check the id, or run "tracectl find" to list them`);
+  }
+  const view = viewTrace(trace);
+  if (opts.json) io.stdout.write(renderJson(showJson(view)));
+  else io.stdout.write(renderWaterfall(view, { depth: opts.depth, attrs: opts.attrs, expand: opts.expand }, renderContext(opts, io)));
+  return 0;
+}
+
+export function showCommand(io: Io, done: (code: number) => void): Command {
+  const cmd = new Command('show')
+    .description('the waterfall of one trace: time bars, self time, the critical path, errors')
+    .argument('<traceId>', 'trace id, 16 or 32 hex digits, either case')
+    .argument('[sources...]', 'trace files, directories, or - for stdin')
+    .option('--depth <n>', 'show this many levels of the tree')
+    .option('--attrs', 'print attributes and events under each span')
+    .option('--expand', 'do not collapse runs of same-named sibling spans');
+  addCommonOptions(cmd);
+  return cmd.action(async (traceId: string, sources: string[], raw: Omit<ShowOptions, 'traceId' | 'sources' | 'depth'> & { depth?: string }) => {
+    const depth = raw.depth === undefined ? undefined : countOption('--depth', raw.depth);
+    done(await runShow({ ...raw, traceId, sources, depth }, io));
+  });
+}

@@ -1,0 +1,353 @@
+import { InputError } from '../errors.js';
+import type {
+  AttributeValue,
+  Attributes,
+  SpanEventRecord,
+  SpanKind,
+  SpanLink,
+  SpanRecord,
+  SpanStatus,
+} from '../model/span.js';
+import type { Decoded } from './decoder.js';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+const snakeKeys = new Map<string, string>();
+
+/** A field by its camelCase name or, as the Collector also accepts, its snake_case name. */
+function get(o: Obj, key: string): unknown {
+  const value = o[key];
+  if (value !== undefined) return value;
+  let snake = snakeKeys.get(key);
+  if (snake === undefined) {
+    snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    snakeKeys.set(key, snake);
+  }
+  return o[snake];
+}
+
+function list(o: Obj, key: string): unknown[] {
+  const value = get(o, key);
+  return Array.isArray(value) ? value : [];
+}
+
+const CONTAINER_KEYS = ['resourceSpans', 'resource_spans', 'batches'] as const;
+
+/** The resourceSpans array of any OTLP JSON trace shape, with the key it came from. */
+function locate(x: unknown): { resourceSpans: unknown[]; key: string } | undefined {
+  if (!isObj(x)) return undefined;
+  for (const key of CONTAINER_KEYS) {
+    const value = x[key];
+    if (Array.isArray(value)) return { resourceSpans: value, key };
+  }
+  // Tempo's trace-by-id (`trace`) and Jaeger's api_v3 (`result`) wrap the same payload one level down.
+  for (const wrapper of ['trace', 'result']) {
+    const inner = x[wrapper];
+    if (!isObj(inner)) continue;
+    for (const key of CONTAINER_KEYS) {
+      const value = inner[key];
+      if (Array.isArray(value)) return { resourceSpans: value, key: `${wrapper}.${key}` };
+    }
+  }
+  return undefined;
+}
+
+/** True for every OTLP JSON trace shape tracectl reads (bare, Tempo, Jaeger api_v3). */
+export function isOtlpPayload(x: unknown): boolean {
+  return locate(x) !== undefined;
+}
+
+/** The signal of one OTLP JSON document; the Collector's file exporter mixes them in one file. */
+export function otlpSignal(x: unknown): 'traces' | 'metrics' | 'logs' | null {
+  if (isOtlpPayload(x)) return 'traces';
+  if (!isObj(x)) return null;
+  if (Array.isArray(get(x, 'resourceMetrics'))) return 'metrics';
+  if (Array.isArray(get(x, 'resourceLogs'))) return 'logs';
+  return null;
+}
+
+/** Decodes one OTLP JSON trace document; throws InputError only when it is not one. */
+export function decodeOtlpJson(payload: unknown): Decoded {
+  const found = locate(payload);
+  if (found === undefined) {
+    throw new InputError(
+      'Not an OTLP JSON trace payload: expected "resourceSpans" or "batches" at the top level or under "trace" or "result".',
+    );
+  }
+  const decoded = decodeResourceSpans(found.resourceSpans, found.key);
+  // Tempo's v2 trace-by-id says so when a querier timed out or hit a limit.
+  if (isObj(payload) && payload.status === 'PARTIAL') {
+    const detail = typeof payload.message === 'string' && payload.message !== '' ? `: ${payload.message}` : '';
+    decoded.warnings.push(`the backend marked the trace PARTIAL, some spans may be missing${detail}`);
+  }
+  return decoded;
+}
+
+/**
+ * The one normalizer behind both OTLP decoders: reads the OTLP JSON object shape, and
+ * also raw `Uint8Array` ids and bytes, which is how the protobuf decoder hands them over.
+ */
+export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 'resourceSpans'): Decoded {
+  const spans: SpanRecord[] = [];
+  const warnings: string[] = [];
+  resourceSpans.forEach((rs, i) => {
+    const where = `${key}[${i}]`;
+    if (!isObj(rs)) {
+      warnings.push(`${where}: not an object, skipped`);
+      return;
+    }
+    const resourceObj = get(rs, 'resource');
+    // One object per resource, shared by its spans.
+    const resource = isObj(resourceObj) ? attributesOf(get(resourceObj, 'attributes')) : {};
+    const name = resource['service.name'];
+    const service = typeof name === 'string' && name !== '' ? name : 'unknown_service';
+    for (const scopeKey of ['scopeSpans', 'instrumentationLibrarySpans']) {
+      list(rs, scopeKey).forEach((scope, j) => {
+        const scopeWhere = `${where}.${scopeKey}[${j}]`;
+        if (!isObj(scope)) {
+          warnings.push(`${scopeWhere}: not an object, skipped`);
+          return;
+        }
+        list(scope, 'spans').forEach((raw, k) => {
+          const span = decodeSpan(raw, `span ${k} of ${scopeWhere}`, resource, service, warnings);
+          if (span !== undefined) spans.push(span);
+        });
+      });
+    }
+  });
+  return { spans, warnings };
+}
+
+function decodeSpan(
+  raw: unknown,
+  where: string,
+  resource: Attributes,
+  service: string,
+  warnings: string[],
+): SpanRecord | undefined {
+  const skip = (why: string): undefined => {
+    warnings.push(`${where}: ${why}, skipped`);
+    return undefined;
+  };
+  if (!isObj(raw)) return skip('not an object');
+
+  const rawTraceId = get(raw, 'traceId');
+  const traceId = readId(rawTraceId, 16);
+  if (!isValidId(traceId)) return skip(idProblem('traceId', rawTraceId));
+  const rawSpanId = get(raw, 'spanId');
+  const spanId = readId(rawSpanId, 8);
+  if (!isValidId(spanId)) return skip(idProblem('spanId', rawSpanId));
+
+  const rawParent = get(raw, 'parentSpanId');
+  let parentSpanId = isBlank(rawParent) ? null : readId(rawParent, 8);
+  if (parentSpanId === null && !isBlank(rawParent)) {
+    warnings.push(`${where}: ${idProblem('parentSpanId', rawParent)}, treated as a root`);
+  }
+  // Some converters write an all-zero parent for a root.
+  if (parentSpanId !== null && !isValidId(parentSpanId)) parentSpanId = null;
+
+  const rawStart = get(raw, 'startTimeUnixNano');
+  const startNs = readNanos(rawStart);
+  if (startNs === null) return skip(`invalid startTimeUnixNano ${preview(rawStart)}`);
+  const rawEnd = get(raw, 'endTimeUnixNano');
+  const endNs = readNanos(rawEnd);
+  if (endNs === null) return skip(`invalid endTimeUnixNano ${preview(rawEnd)}`);
+
+  const statusObj = get(raw, 'status');
+  const status = isObj(statusObj) ? readStatus(get(statusObj, 'code')) : 'unset';
+  const message = isObj(statusObj) ? get(statusObj, 'message') : undefined;
+
+  const name = get(raw, 'name');
+  return {
+    traceId,
+    spanId,
+    parentSpanId,
+    followsFrom: false,
+    name: typeof name === 'string' ? name : '',
+    service,
+    kind: readKind(get(raw, 'kind')),
+    startNs,
+    durationNs: Number(endNs - startNs),
+    status,
+    statusMessage: typeof message === 'string' && message !== '' ? message : null,
+    attributes: attributesOf(get(raw, 'attributes')),
+    resource,
+    events: readEvents(raw, where, warnings),
+    links: readLinks(raw, where, warnings),
+    shared: false,
+  };
+}
+
+function readEvents(span: Obj, where: string, warnings: string[]): SpanEventRecord[] {
+  const events: SpanEventRecord[] = [];
+  list(span, 'events').forEach((event, n) => {
+    const eventWhere = `event ${n} of ${where}`;
+    if (!isObj(event)) {
+      warnings.push(`${eventWhere}: not an object, dropped`);
+      return;
+    }
+    const rawTime = get(event, 'timeUnixNano');
+    const timeNs = readNanos(rawTime);
+    if (timeNs === null) {
+      warnings.push(`${eventWhere}: invalid timeUnixNano ${preview(rawTime)}, dropped`);
+      return;
+    }
+    const name = get(event, 'name');
+    events.push({
+      name: typeof name === 'string' ? name : '',
+      timeNs,
+      attributes: attributesOf(get(event, 'attributes')),
+    });
+  });
+  return events;
+}
+
+function readLinks(span: Obj, where: string, warnings: string[]): SpanLink[] {
+  const links: SpanLink[] = [];
+  list(span, 'links').forEach((link, n) => {
+    const linkWhere = `link ${n} of ${where}`;
+    if (!isObj(link)) {
+      warnings.push(`${linkWhere}: not an object, dropped`);
+      return;
+    }
+    const rawTraceId = get(link, 'traceId');
+    const traceId = readId(rawTraceId, 16);
+    const rawSpanId = get(link, 'spanId');
+    const spanId = readId(rawSpanId, 8);
+    if (!isValidId(traceId)) warnings.push(`${linkWhere}: ${idProblem('traceId', rawTraceId)}, dropped`);
+    else if (!isValidId(spanId)) warnings.push(`${linkWhere}: ${idProblem('spanId', rawSpanId)}, dropped`);
+    else links.push({ traceId, spanId, type: 'link' });
+  });
+  return links;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * An id as `size` bytes of lower-case hex, or null when empty, malformed or too long.
+ * Shorter ids (64-bit trace ids) are left-padded with zeros.
+ */
+function readId(value: unknown, size: 8 | 16): string | null {
+  let hex: string;
+  if (value instanceof Uint8Array) {
+    if (value.length === 0 || value.length > size) return null;
+    hex = bytesToBuffer(value).toString('hex');
+  } else if (typeof value !== 'string' || value === '') {
+    return null;
+  } else if (HEX.test(value) && value.length <= size * 2) {
+    // Tried first: base64 of an 8- or 16-byte id ends in '=' padding, so it never looks like short hex.
+    hex = value.toLowerCase();
+  } else if (false) {
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length === 0 || bytes.length > size) return null;
+    hex = bytes.toString('hex');
+  } else {
+    return null;
+  }
+  return hex.padStart(size * 2, '0');
+}
+
+/** OTLP calls an all-zero id invalid. */
+function isValidId(id: string | null): id is string {
+  return id !== null && !/^0+$/.test(id);
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (value instanceof Uint8Array && value.length === 0);
+}
+
+function idProblem(field: string, value: unknown): string {
+  return isBlank(value) ? `empty ${field}` : `invalid ${field} ${preview(value)}`;
+}
+
+function preview(value: unknown): string {
+  const text =
+    value instanceof Uint8Array
+      ? JSON.stringify(bytesToBuffer(value).toString('hex'))
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function bytesToBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A fixed64 nanosecond time, written as a decimal string or a number; missing is 0 as in protobuf. */
+function readNanos(value: unknown): bigint | null {
+  if (value === undefined || value === null) return 0n;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
+  return null;
+}
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const satisfies readonly SpanKind[];
+const STATUSES = ['unset', 'ok', 'error'] as const satisfies readonly SpanStatus[];
+
+/** An OTLP enum as its number or its protojson name; unknown values mean unspecified. */
+function readEnum<T extends string>(value: unknown, names: readonly T[], prefix: string): T | undefined {
+  if (typeof value === 'number') return names[value];
+  if (typeof value !== 'string') return undefined;
+  const name = value.startsWith(prefix) ? value.slice(prefix.length).toLowerCase() : value.toLowerCase();
+  return names.find((n) => n === name);
+}
+
+function readKind(value: unknown): SpanKind {
+  return readEnum(value, KINDS, 'SPAN_KIND_') ?? 'unspecified';
+}
+
+function readStatus(value: unknown): SpanStatus {
+  return readEnum(value, STATUSES, 'STATUS_CODE_') ?? 'unset';
+}
+
+function attributesOf(keyValues: unknown): Attributes {
+  const out: Attributes = {};
+  if (!Array.isArray(keyValues)) return out;
+  for (const kv of keyValues) {
+    if (!isObj(kv)) continue;
+    const key = get(kv, 'key');
+    if (typeof key !== 'string') continue;
+    const value = anyValue(get(kv, 'value'));
+    // A plain assignment to "__proto__" would replace the object's prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}
+
+function anyValue(v: unknown): AttributeValue {
+  if (!isObj(v)) return null;
+  const str = get(v, 'stringValue');
+  if (typeof str === 'string') return str;
+  const bool = get(v, 'boolValue');
+  if (typeof bool === 'boolean') return bool;
+  const int = get(v, 'intValue');
+  if (int !== undefined) return intValue(int);
+  const double = get(v, 'doubleValue');
+  if (typeof double === 'number') return double;
+  // protojson writes NaN and the infinities as strings.
+  if (typeof double === 'string') return Number(double);
+  const array = get(v, 'arrayValue');
+  if (isObj(array)) return list(array, 'values').map(anyValue);
+  const kvlist = get(v, 'kvlistValue');
+  if (isObj(kvlist)) return attributesOf(get(kvlist, 'values'));
+  const bytes = get(v, 'bytesValue');
+  if (typeof bytes === 'string') return bytes;
+  if (bytes instanceof Uint8Array) return bytesToBuffer(bytes).toString('base64');
+  return null;
+}
+
+/** An int64 as a number when that is exact, else its decimal string. */
+function intValue(value: unknown): AttributeValue {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? BigInt(value).toString() : value;
+  }
+  if (typeof value !== 'string') return null;
+  if (!/^-?\d+$/.test(value)) return value;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+}

@@ -1,0 +1,48 @@
+import type { TraceSummary } from '../analyze/trace-summary.js';
+import { servicesOf, type TraceView } from '../analyze/trace-view.js';
+import type { Ms } from '../model/span.js';
+
+/** The `--json` contract's version (DESIGN.md); bump on an incompatible change. */
+export const JSON_SCHEMA = 'tracectl/v1';
+
+/** Milliseconds rounded to whole nanoseconds, so floating-point noise does not reach scripts. */
+export function jsonMs(ms: Ms): number {
+  return Math.round(ms * 1e6) / 1e6;
+}
+
+export function renderJson(body: object): string {
+  return `${JSON.stringify({ schema: JSON_SCHEMA, ...body }, null, 2)}\n`;
+}
+
+/** `show --json`: the trace, its spans in tree order. */
+export function showJson(view: TraceView): object {
+  const { trace } = view;
+  return {
+    traceId: trace.traceId,
+    durationMs: jsonMs(trace.durationMs),
+    spanCount: trace.spans.length,
+    services: servicesOf(trace),
+    warnings: trace.warnings,
+    spans: trace.spans.map((s) => ({
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId,
+      service: s.service,
+      name: s.name,
+      kind: s.kind,
+      startMs: jsonMs(s.startMs - trace.startMs),
+      durationMs: jsonMs(s.durationMs),
+      selfMs: jsonMs(view.selfMs.get(s.spanId) ?? 0),
+      depth: s.depth,
+      status: s.status,
+      statusMessage: s.statusMessage,
+      critical: view.critical.has(s.spanId),
+      criticalMs: jsonMs((view.critical.get(s.spanId) ?? []).reduce((a, c) => a + c.endMs - c.startMs, 0)),
+      attributes: s.attributes,
+      events: s.events.map((e) => ({ name: e.name, timeMs: jsonMs(e.timeMs - trace.startMs), attributes: e.attributes })),
+    })),
+  };
+}
+
+export function findJson(rows: readonly TraceSummary[]): object {
+  return { traces: rows.map((r) => ({ ...r, durationMs: jsonMs(r.durationMs) })) };
+}

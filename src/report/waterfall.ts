@@ -1,0 +1,263 @@
+import type { CriticalSection } from '../analyze/critical-path.js';
+import { servicesOf, type TraceView } from '../analyze/trace-view.js';
+import { errorCount, traceStart } from '../analyze/trace-summary.js';
+import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
+import { formatDuration, formatTimestamp } from './format.js';
+import { cleanAndTruncate, cleanText } from './sanitize.js';
+import { padEnd, padStart, palette, type Palette, type RenderContext } from './style.js';
+
+export interface WaterfallOptions {
+  /** Show spans down to this many levels (1 = roots only). */
+  depth?: number;
+  /** Print attributes and events under each span. */
+  attrs?: boolean;
+  /** Do not collapse runs of same-named siblings. */
+  expand?: boolean;
+}
+
+/** A run of at least this many same-named siblings collapses into one line. */
+const COLLAPSE_MIN = 4;
+/** Deeper than this, the tree guides are abbreviated so a 60,000-deep trace still prints in linear space. */
+const MAX_GUIDES = 16;
+const MARK_CRITICAL = '◆';
+const MARK_ERROR = '✗';
+const BAR_CRITICAL = '█';
+const BAR_SPAN = '░';
+
+/** One printed row: a span, or a collapsed run of same-named siblings. */
+interface Row {
+  spans: Span[];
+  guides: string;
+  hiddenBelow: number;
+}
+
+/**
+ * The waterfall of one trace: a header, repairs summarized, then one line per span with
+ * its tree position, service, duration, self time and a bar on the trace's time axis where
+ * the parts on the critical path are solid.
+ */
+export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx: RenderContext): string {
+  const p = palette(ctx);
+  const { trace } = view;
+  const out: string[] = [];
+  const errors = errorCount(trace);
+  const services = servicesOf(trace);
+  out.push(
+    [
+      p.bold(`trace ${trace.traceId}`),
+      formatTimestamp(traceStart(trace)),
+      formatDuration(trace.durationMs),
+      count(trace.spans.length, 'span'),
+      count(services.length, 'service'),
+      errors > 0 ? p.error(count(errors, 'error')) : '0 errors',
+    ].join('  '),
+  );
+  const repairs = summarizeWarnings(trace.warnings);
+  if (repairs) out.push(p.warn(`repaired: ${repairs}`));
+  out.push('');
+
+  const rows = layoutRows(view, options);
+  const maxLabel = Math.max(4, ...rows.map((r) => labelOf(r).length + r.guides.length));
+  const serviceWidth = Math.min(20, Math.max(7, ...services.map((s) => cleanText(s).length)));
+  const numbers = 1 + 8 + 1 + 8 + 2;
+  let labelWidth = Math.min(maxLabel, 56);
+  let barWidth = ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers;
+  if (barWidth < 20) {
+    labelWidth = Math.max(16, labelWidth - (20 - barWidth));
+    barWidth = Math.max(10, ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers);
+  }
+
+  const t0 = trace.startMs;
+  const total = trace.durationMs;
+  out.push(
+    p.dim(
+      `  ${padEnd('SPAN', labelWidth)} ${padEnd('SERVICE', serviceWidth)} ${padStart('DURATION', 8)} ${padStart('SELF', 8)}  ` +
+        axisLabel(total, barWidth),
+    ),
+  );
+
+  for (const row of rows) {
+    const first = row.spans[0]!;
+    const critical = row.spans.some((s) => view.critical.has(s.spanId));
+    const failed = row.spans.filter((s) => s.status === 'error');
+    const label = cleanAndTruncate(`${row.guides}${labelOf(row)}`, labelWidth);
+    const duration = row.spans.reduce((a, s) => a + s.durationMs, 0);
+    const self = row.spans.reduce((a, s) => a + (view.selfMs.get(s.spanId) ?? 0), 0);
+    const bar = drawBar(row.spans, view.critical, t0, total, barWidth);
+    const mark = critical ? p.critical(MARK_CRITICAL) : ' ';
+    const name = failed.length > 0 ? p.error(label) : critical ? p.bold(label) : label;
+    out.push(
+      `${mark} ${padEnd(name, labelWidth)} ${padEnd(cleanAndTruncate(first.service, serviceWidth), serviceWidth)} ` +
+        `${padStart(formatDuration(duration), 8)} ${padStart(formatDuration(self), 8)}  ${critical ? p.critical(bar) : bar}`,
+    );
+    const indent = `  ${' '.repeat(Math.min(row.guides.length, 40))}   `;
+    for (const span of failed.slice(0, 1)) {
+      const why = span.statusMessage ?? errorTypeOf(span);
+      const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+      out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', ctx.tty ? Math.max(20, ctx.width - indent.length - 2) : 2000)}${more}`));
+    }
+    if (options.attrs && row.spans.length === 1) out.push(...attributeLines(first, indent, ctx, p));
+  }
+  out.push('');
+  out.push(p.dim(`${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)  ${MARK_ERROR} error  ${BAR_SPAN} span time`));
+  return `${out.join('\n')}\n`;
+}
+
+/** Rows in tree order: spans below `depth` hidden (and counted), runs of same-named siblings collapsed. */
+function layoutRows(view: TraceView, options: WaterfallOptions): Row[] {
+  const { trace } = view;
+  const maxDepth = options.depth ?? Infinity;
+  const subtree = subtreeSizes(view);
+  const rows: Row[] = [];
+  // Each stack entry is a group of siblings still to print, with the guide flags of their ancestors.
+  interface Pending {
+    siblings: readonly Span[];
+    index: number;
+    /** For each ancestor level, whether that ancestor was the last of its siblings. */
+    ancestorsLast: boolean[];
+    depth: number;
+  }
+  const stack: Pending[] = [{ siblings: trace.roots, index: 0, ancestorsLast: [], depth: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.siblings.length) {
+      stack.pop();
+      continue;
+    }
+    const span = top.siblings[top.index]!;
+    let runEnd = top.index + 1;
+    if (!options.expand) {
+      while (runEnd < top.siblings.length && sameOperation(top.siblings[runEnd]!, span)) runEnd++;
+      if (runEnd - top.index < COLLAPSE_MIN) runEnd = top.index + 1;
+    }
+    const group = top.siblings.slice(top.index, runEnd);
+    top.index = runEnd;
+    const isLast = runEnd >= top.siblings.length;
+    const guides = top.depth === 0 ? '' : guideText(top.ancestorsLast, isLast);
+    const kids = trace.children.get(span.spanId) ?? [];
+    const showChildren = group.length === 1 && top.depth + 1 < maxDepth && kids.length > 0;
+    const hiddenBelow = showChildren ? 0 : group.reduce((a, s) => a + (subtree.get(s.spanId) ?? 1) - 1, 0);
+    rows.push({ spans: group, guides, hiddenBelow });
+    if (showChildren) {
+      const ancestorsLast = top.depth === 0 ? [] : [...top.ancestorsLast.slice(-MAX_GUIDES), isLast];
+      stack.push({ siblings: kids, index: 0, ancestorsLast, depth: top.depth + 1 });
+    }
+  }
+  return rows;
+}
+
+function guideText(ancestorsLast: readonly boolean[], isLast: boolean): string {
+  const levels = ancestorsLast.slice(-MAX_GUIDES).map((last) => (last ? '   ' : '│  ')).join('');
+  const elided = ancestorsLast.length > MAX_GUIDES ? `┆${ancestorsLast.length - MAX_GUIDES}┆` : '';
+  return `${elided}${levels}${isLast ? '└─ ' : '├─ '}`;
+}
+
+function sameOperation(a: Span, b: Span): boolean {
+  return a.name === b.name && a.service === b.service;
+}
+
+function labelOf(row: Row): string {
+  const first = row.spans[0]!;
+  const hidden = row.hiddenBelow > 0 ? ` (+${row.hiddenBelow})` : '';
+  if (row.spans.length === 1) return `${first.name}${hidden}`;
+  let min = Infinity;
+  let max = 0;
+  for (const s of row.spans) {
+    min = Math.min(min, s.durationMs);
+    max = Math.max(max, s.durationMs);
+  }
+  const errors = row.spans.filter((s) => s.status === 'error').length;
+  return `×${row.spans.length} ${first.name} ${formatDuration(min)}–${formatDuration(max)}${errors > 0 ? `, ${errors} failed` : ''}${hidden}`;
+}
+
+/** Spans in each subtree, the span included; one reverse pass over tree order. */
+function subtreeSizes(view: TraceView): Map<string, number> {
+  const sizes = new Map<string, number>();
+  const spans = view.trace.spans;
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const s = spans[i]!;
+    const size = (sizes.get(s.spanId) ?? 0) + 1;
+    sizes.set(s.spanId, size);
+    if (s.parentSpanId !== null) sizes.set(s.parentSpanId, (sizes.get(s.parentSpanId) ?? 0) + size);
+  }
+  return sizes;
+}
+
+/** Bar cells for the spans on the axis [t0, t0 + total]; cells of critical sections are solid. */
+function drawBar(spans: readonly Span[], critical: TraceView['critical'], t0: Ms, total: Ms, width: number): string {
+  const cells = new Array<string>(width).fill(' ');
+  const scale = total > 0 ? width / total : 0;
+  const cell = (ms: Ms): number => Math.min(width - 1, Math.max(0, Math.floor((ms - t0) * scale)));
+  for (const span of spans) {
+    const first = total > 0 ? cell(span.startMs) : 0;
+    const last = total > 0 ? Math.max(first, cell(span.startMs + span.durationMs - 1e-9)) : width - 1;
+    for (let i = first; i <= last; i++) if (cells[i] === ' ') cells[i] = BAR_SPAN;
+    for (const section of critical.get(span.spanId) ?? ([] as CriticalSection[])) {
+      const a = cell(section.startMs);
+      const b = Math.max(a, cell(section.endMs - 1e-9));
+      for (let i = a; i <= b; i++) cells[i] = BAR_CRITICAL;
+    }
+  }
+  return cells.join('').trimEnd();
+}
+
+function axisLabel(total: Ms, width: number): string {
+  const end = formatDuration(total);
+  const mid = formatDuration(total / 2);
+  const left = '0';
+  const half = Math.floor(width / 2);
+  const head = padEnd(left, Math.max(left.length + 1, half - Math.floor(mid.length / 2)));
+  const body = padEnd(head + mid, Math.max(head.length + mid.length + 1, width - end.length));
+  return body + end;
+}
+
+function attributeLines(span: Span, indent: string, ctx: RenderContext, p: Palette): string[] {
+  const max = ctx.tty ? Math.max(20, ctx.width - indent.length - 4) : 2000;
+  const lines: string[] = [];
+  const kind = span.kind === 'unspecified' ? '' : `kind=${span.kind} `;
+  lines.push(p.dim(`${indent}${kind}span=${span.spanId}${span.parentSpanId ? ` parent=${span.parentSpanId}` : ''}`));
+  for (const key of Object.keys(span.attributes).sort()) {
+    lines.push(`${indent}${p.dim(cleanAndTruncate(key, 80))} = ${cleanAndTruncate(valueText(span.attributes[key]!), max)}`);
+  }
+  for (const event of span.events) {
+    const attrs = Object.entries(event.attributes)
+      .map(([k, v]) => `${k}=${valueText(v)}`)
+      .join(' ');
+    lines.push(`${indent}${p.dim(`@${formatDuration(event.timeMs - span.startMs)}`)} ${cleanAndTruncate(`${event.name} ${attrs}`.trim(), max)}`);
+  }
+  return lines;
+}
+
+function valueText(value: AttributeValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function errorTypeOf(span: Span): string | null {
+  const exception = span.events.find((e) => e.name === 'exception');
+  const type = exception?.attributes['exception.type'];
+  const message = exception?.attributes['exception.message'];
+  if (type !== undefined || message !== undefined) return [type, message].filter((x) => x !== undefined).map(String).join(': ');
+  const errorType = span.attributes['error.type'];
+  return errorType === undefined ? null : String(errorType);
+}
+
+/** "2 spans shifted for clock skew, 1 orphan shown as a root" */
+export function summarizeWarnings(warnings: readonly TraceWarning[]): string {
+  const counts = new Map<TraceWarning['kind'], number>();
+  for (const w of warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
+  const phrases: Record<TraceWarning['kind'], (n: number) => string> = {
+    'clock-skew': (n) => `${count(n, 'span')} shifted for clock skew`,
+    orphan: (n) => `${count(n, 'orphan')} (parent missing) shown as ${n === 1 ? 'a root' : 'roots'}`,
+    'duplicate-span': (n) => `${count(n, 'duplicate span')} dropped`,
+    'duplicate-span-id': (n) => `${count(n, 'reused span id')} renamed`,
+    'shared-span-id': (n) => `${count(n, 'shared client/server id')} split`,
+    'parent-cycle': (n) => `${count(n, 'parent cycle')} broken`,
+    'self-parent': (n) => `${count(n, 'self-parented span')} made ${n === 1 ? 'a root' : 'roots'}`,
+    'negative-duration': (n) => `${count(n, 'negative duration')} set to 0`,
+  };
+  return [...counts].map(([kind, n]) => phrases[kind](n)).join(', ');
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
