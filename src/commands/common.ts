@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parseCondition, type TraceFilter } from '../analyze/filter.js';
+import { parseCondition, traceMatches, type TraceFilter } from '../analyze/filter.js';
 import { UsageError } from '../errors.js';
 import { inputFormats, type InputFormat } from '../formats/decoder.js';
 import type { Io } from '../io.js';
@@ -98,4 +98,10 @@ export async function readTraces(sources: readonly string[], opts: CommonOptions
   for (const warning of loaded.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
   if (opts.verbose) for (const note of loaded.notes) io.stderr.write(`${cleanText(note)}\n`);
   return loaded.traces;
+}
+
+/** The traces a command analyzes: every trace read, narrowed by the filter options. */
+export async function readSelectedTraces(sources: readonly string[], opts: CommonOptions & FilterOptions, io: Io): Promise<Trace[]> {
+  const filter = parseFilter(opts);
+  return (await readTraces(sources, opts, io)).filter((t) => traceMatches(t, filter));
 }

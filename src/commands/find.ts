@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { traceMatches } from '../analyze/filter.js';
 import { findTraces } from '../analyze/trace-summary.js';
 import type { Io } from '../io.js';
 import { findJson, renderJson } from '../report/json.js';
@@ -8,8 +7,7 @@ import {
   addCommonOptions,
   addFilterOptions,
   countOption,
-  parseFilter,
-  readTraces,
+  readSelectedTraces,
   renderContext,
   type CommonOptions,
   type FilterOptions,
@@ -27,10 +25,9 @@ const DEFAULT_LIMIT = 20;
 const DEFAULT_SLOWEST = 10;
 
 export async function runFind(opts: FindOptions, io: Io): Promise<number> {
-  const filter = parseFilter(opts);
   const slowest = opts.slow === undefined || opts.slow === false ? undefined : opts.slow === true ? DEFAULT_SLOWEST : countOption('--slow', opts.slow);
   const limit = opts.limit === undefined ? (slowest === undefined ? DEFAULT_LIMIT : undefined) : countOption('--limit', opts.limit);
-  const traces = (await readTraces(opts.sources, opts, io)).filter((t) => traceMatches(t, filter));
+  const traces = await readSelectedTraces(opts.sources, opts, io);
   const rows = findTraces(traces, { slowest, limit });
   if (opts.json) io.stdout.write(renderJson(findJson(rows)));
   else io.stdout.write(renderTraceTable(rows, renderContext(opts, io)));

@@ -240,7 +240,7 @@ function readId(value: unknown, size: 8 | 16): string | null {
   } else if (HEX.test(value) && value.length <= size * 2) {
     // Tried first: base64 of an 8- or 16-byte id ends in '=' padding, so it never looks like short hex.
     hex = value.toLowerCase();
-  } else if (false) {
+  } else if (BASE64.test(value)) {
     const bytes = Buffer.from(value, 'base64');
     if (bytes.length === 0 || bytes.length > size) return null;
     hex = bytes.toString('hex');
