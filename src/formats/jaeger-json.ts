@@ -2,14 +2,13 @@ import { InputError } from '../errors.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
+import { isRecord, asArray, isFiniteNumber, microsToNs, type JsonObject } from './json-values.js';
 
 /**
  * Jaeger's JSON model (what the UI's "Download JSON" and the v1 query API write): traces
  * of spans whose `processID` points into the trace's `processes`, times in microseconds,
  * typed tags, and `references` instead of a parent field.
  */
-
-type JsonObject = Record<string, unknown>;
 
 interface Process {
   service: string;
@@ -44,14 +43,6 @@ export function decodeJaegerJson(payload: unknown): Decoded {
   }
   ctx.warnings.push(...ctx.ids.warnings());
   return { spans, warnings: ctx.warnings };
-}
-
-function isRecord(x: unknown): x is JsonObject {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function asArray(x: unknown): unknown[] {
-  return Array.isArray(x) ? x : [];
 }
 
 /** Spans plus either the processes they point to or the trace id: tells a trace from other objects with `spans`. */
@@ -220,13 +211,4 @@ function errorMessage(attributes: Attributes, events: readonly SpanEventRecord[]
     if (typeof message === 'string' || typeof message === 'number' || typeof message === 'boolean') return String(message);
   }
   return null;
-}
-
-function isFiniteNumber(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
-
-/** Epoch microseconds (below 2^53, so exact as a number) to epoch nanoseconds. */
-function microsToNs(us: number): bigint {
-  return BigInt(Math.round(us)) * 1000n;
 }

@@ -9,15 +9,13 @@ import type {
   SpanStatus,
 } from '../model/span.js';
 import type { Decoded } from './decoder.js';
+import { asArray, isRecord, type JsonObject } from './json-values.js';
 
-type Obj = Record<string, unknown>;
-
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 const snakeKeys = new Map<string, string>();
 
 /** A field by its camelCase name or, as the Collector also accepts, its snake_case name. */
-function get(o: Obj, key: string): unknown {
+function get(o: JsonObject, key: string): unknown {
   const value = o[key];
   if (value !== undefined) return value;
   let snake = snakeKeys.get(key);
@@ -28,16 +26,15 @@ function get(o: Obj, key: string): unknown {
   return o[snake];
 }
 
-function list(o: Obj, key: string): unknown[] {
-  const value = get(o, key);
-  return Array.isArray(value) ? value : [];
+function list(o: JsonObject, key: string): unknown[] {
+  return asArray(get(o, key));
 }
 
 const CONTAINER_KEYS = ['resourceSpans', 'resource_spans', 'batches'] as const;
 
 /** The resourceSpans array of any OTLP JSON trace shape, with the key it came from. */
 function locate(x: unknown): { resourceSpans: unknown[]; key: string } | undefined {
-  if (!isObj(x)) return undefined;
+  if (!isRecord(x)) return undefined;
   for (const key of CONTAINER_KEYS) {
     const value = x[key];
     if (Array.isArray(value)) return { resourceSpans: value, key };
@@ -45,7 +42,7 @@ function locate(x: unknown): { resourceSpans: unknown[]; key: string } | undefin
   // Tempo's trace-by-id (`trace`) and Jaeger's api_v3 (`result`) wrap the same payload one level down.
   for (const wrapper of ['trace', 'result']) {
     const inner = x[wrapper];
-    if (!isObj(inner)) continue;
+    if (!isRecord(inner)) continue;
     for (const key of CONTAINER_KEYS) {
       const value = inner[key];
       if (Array.isArray(value)) return { resourceSpans: value, key: `${wrapper}.${key}` };
@@ -62,7 +59,7 @@ export function isOtlpPayload(x: unknown): boolean {
 /** The signal of one OTLP JSON document; the Collector's file exporter mixes them in one file. */
 export function otlpSignal(x: unknown): 'traces' | 'metrics' | 'logs' | null {
   if (isOtlpPayload(x)) return 'traces';
-  if (!isObj(x)) return null;
+  if (!isRecord(x)) return null;
   if (Array.isArray(get(x, 'resourceMetrics'))) return 'metrics';
   if (Array.isArray(get(x, 'resourceLogs'))) return 'logs';
   return null;
@@ -78,7 +75,7 @@ export function decodeOtlpJson(payload: unknown): Decoded {
   }
   const decoded = decodeResourceSpans(found.resourceSpans, found.key);
   // Tempo's v2 trace-by-id says so when a querier timed out or hit a limit.
-  if (isObj(payload) && payload.status === 'PARTIAL') {
+  if (isRecord(payload) && payload.status === 'PARTIAL') {
     const detail = typeof payload.message === 'string' && payload.message !== '' ? `: ${payload.message}` : '';
     decoded.warnings.push(`the backend marked the trace PARTIAL, some spans may be missing${detail}`);
   }
@@ -94,19 +91,19 @@ export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 're
   const warnings: string[] = [];
   resourceSpans.forEach((rs, i) => {
     const where = `${key}[${i}]`;
-    if (!isObj(rs)) {
+    if (!isRecord(rs)) {
       warnings.push(`${where}: not an object, skipped`);
       return;
     }
     const resourceObj = get(rs, 'resource');
     // One object per resource, shared by its spans.
-    const resource = isObj(resourceObj) ? attributesOf(get(resourceObj, 'attributes')) : {};
+    const resource = isRecord(resourceObj) ? attributesOf(get(resourceObj, 'attributes')) : {};
     const name = resource['service.name'];
     const service = typeof name === 'string' && name !== '' ? name : 'unknown_service';
     for (const scopeKey of ['scopeSpans', 'instrumentationLibrarySpans']) {
       list(rs, scopeKey).forEach((scope, j) => {
         const scopeWhere = `${where}.${scopeKey}[${j}]`;
-        if (!isObj(scope)) {
+        if (!isRecord(scope)) {
           warnings.push(`${scopeWhere}: not an object, skipped`);
           return;
         }
@@ -131,7 +128,7 @@ function decodeSpan(
     warnings.push(`${where}: ${why}, skipped`);
     return undefined;
   };
-  if (!isObj(raw)) return skip('not an object');
+  if (!isRecord(raw)) return skip('not an object');
 
   const rawTraceId = get(raw, 'traceId');
   const traceId = readId(rawTraceId, 16);
@@ -156,8 +153,8 @@ function decodeSpan(
   if (endNs === null) return skip(`invalid endTimeUnixNano ${preview(rawEnd)}`);
 
   const statusObj = get(raw, 'status');
-  const status = isObj(statusObj) ? readStatus(get(statusObj, 'code')) : 'unset';
-  const message = isObj(statusObj) ? get(statusObj, 'message') : undefined;
+  const status = isRecord(statusObj) ? readStatus(get(statusObj, 'code')) : 'unset';
+  const message = isRecord(statusObj) ? get(statusObj, 'message') : undefined;
 
   const name = get(raw, 'name');
   return {
@@ -180,11 +177,11 @@ function decodeSpan(
   };
 }
 
-function readEvents(span: Obj, where: string, warnings: string[]): SpanEventRecord[] {
+function readEvents(span: JsonObject, where: string, warnings: string[]): SpanEventRecord[] {
   const events: SpanEventRecord[] = [];
   list(span, 'events').forEach((event, n) => {
     const eventWhere = `event ${n} of ${where}`;
-    if (!isObj(event)) {
+    if (!isRecord(event)) {
       warnings.push(`${eventWhere}: not an object, dropped`);
       return;
     }
@@ -204,11 +201,11 @@ function readEvents(span: Obj, where: string, warnings: string[]): SpanEventReco
   return events;
 }
 
-function readLinks(span: Obj, where: string, warnings: string[]): SpanLink[] {
+function readLinks(span: JsonObject, where: string, warnings: string[]): SpanLink[] {
   const links: SpanLink[] = [];
   list(span, 'links').forEach((link, n) => {
     const linkWhere = `link ${n} of ${where}`;
-    if (!isObj(link)) {
+    if (!isRecord(link)) {
       warnings.push(`${linkWhere}: not an object, dropped`);
       return;
     }
@@ -308,7 +305,7 @@ function attributesOf(keyValues: unknown): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(keyValues)) return out;
   for (const kv of keyValues) {
-    if (!isObj(kv)) continue;
+    if (!isRecord(kv)) continue;
     const key = get(kv, 'key');
     if (typeof key !== 'string') continue;
     const value = anyValue(get(kv, 'value'));
@@ -320,7 +317,7 @@ function attributesOf(keyValues: unknown): Attributes {
 }
 
 function anyValue(v: unknown): AttributeValue {
-  if (!isObj(v)) return null;
+  if (!isRecord(v)) return null;
   const str = get(v, 'stringValue');
   if (typeof str === 'string') return str;
   const bool = get(v, 'boolValue');
@@ -332,9 +329,9 @@ function anyValue(v: unknown): AttributeValue {
   // protojson writes NaN and the infinities as strings.
   if (typeof double === 'string') return Number(double);
   const array = get(v, 'arrayValue');
-  if (isObj(array)) return list(array, 'values').map(anyValue);
+  if (isRecord(array)) return list(array, 'values').map(anyValue);
   const kvlist = get(v, 'kvlistValue');
-  if (isObj(kvlist)) return attributesOf(get(kvlist, 'values'));
+  if (isRecord(kvlist)) return attributesOf(get(kvlist, 'values'));
   const bytes = get(v, 'bytesValue');
   if (typeof bytes === 'string') return bytes;
   if (bytes instanceof Uint8Array) return bytesToBuffer(bytes).toString('base64');

@@ -2,14 +2,13 @@ import { InputError } from '../errors.js';
 import type { Attributes, SpanEventRecord, SpanKind, SpanRecord } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
+import { isRecord, isFiniteNumber, microsToNs, type JsonObject } from './json-values.js';
 
 /**
  * Zipkin's v2 JSON (what `/api/v2/trace/{id}` and `/api/v2/traces` return): flat spans
  * with hex ids, microsecond times, string tags and endpoints. A client and a server may
  * report one RPC under the same span id; the server half then says `shared`.
  */
-
-type JsonObject = Record<string, unknown>;
 
 const spanKinds: ReadonlyMap<string, SpanKind> = new Map([
   ['CLIENT', 'client'],
@@ -36,10 +35,6 @@ export function decodeZipkinJson(payload: unknown): Decoded {
   }
   warnings.push(...ids.warnings());
   return { spans, warnings };
-}
-
-function isRecord(x: unknown): x is JsonObject {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /**
@@ -142,13 +137,4 @@ function earliest(events: readonly SpanEventRecord[]): bigint | null {
   let min: bigint | null = null;
   for (const e of events) if (min === null || e.timeNs < min) min = e.timeNs;
   return min;
-}
-
-function isFiniteNumber(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
-
-/** Epoch microseconds (below 2^53, so exact as a number) to epoch nanoseconds. */
-function microsToNs(us: number): bigint {
-  return BigInt(Math.round(us)) * 1000n;
 }
