@@ -17,8 +17,8 @@ export interface WaterfallOptions {
 
 /** A run of at least this many same-named siblings collapses into one line. */
 const COLLAPSE_MIN = 4;
-/** Deeper than this, the tree guides are abbreviated so a 60,000-deep trace still prints in linear space. */
-const MAX_GUIDES = 16;
+/** Deeper than this, the tree guides are abbreviated (`┆12┆`) so a 60,000-deep trace prints in linear space and names stay visible. */
+const MAX_GUIDES = 8;
 const MARK_CRITICAL = '◆';
 const MARK_ERROR = '✗';
 const BAR_CRITICAL = '█';
@@ -133,22 +133,23 @@ function layoutRows(view: TraceView, options: WaterfallOptions): Row[] {
     const group = top.siblings.slice(top.index, runEnd);
     top.index = runEnd;
     const isLast = runEnd >= top.siblings.length;
-    const guides = top.depth === 0 ? '' : guideText(top.ancestorsLast, isLast);
+    const guides = top.depth === 0 ? '' : guideText(top.ancestorsLast, top.depth, isLast);
     const kids = trace.children.get(span.spanId) ?? [];
     const showChildren = group.length === 1 && top.depth + 1 < maxDepth && kids.length > 0;
     const hiddenBelow = showChildren ? 0 : group.reduce((a, s) => a + (subtree.get(s.spanId) ?? 1) - 1, 0);
     rows.push({ spans: group, guides, hiddenBelow });
     if (showChildren) {
-      const ancestorsLast = top.depth === 0 ? [] : [...top.ancestorsLast.slice(-MAX_GUIDES), isLast];
+      const ancestorsLast = top.depth === 0 ? [] : [...top.ancestorsLast.slice(1 - MAX_GUIDES), isLast];
       stack.push({ siblings: kids, index: 0, ancestorsLast, depth: top.depth + 1 });
     }
   }
   return rows;
 }
 
-function guideText(ancestorsLast: readonly boolean[], isLast: boolean): string {
-  const levels = ancestorsLast.slice(-MAX_GUIDES).map((last) => (last ? '   ' : '│  ')).join('');
-  const elided = ancestorsLast.length > MAX_GUIDES ? `┆${ancestorsLast.length - MAX_GUIDES}┆` : '';
+/** `ancestorsLast` holds the flags of the nearest MAX_GUIDES ancestors below the root level; `depth` says how many there are in all. */
+function guideText(ancestorsLast: readonly boolean[], depth: number, isLast: boolean): string {
+  const levels = ancestorsLast.map((last) => (last ? '   ' : '│  ')).join('');
+  const elided = depth - 1 > ancestorsLast.length ? `┆${depth - 1 - ancestorsLast.length}┆` : '';
   return `${elided}${levels}${isLast ? '└─ ' : '├─ '}`;
 }
 

@@ -1,0 +1,225 @@
+import type { Ms, Trace } from '../model/span.js';
+import { criticalPath, criticalTimeBySpan } from './critical-path.js';
+import { selfTimes } from './self-time.js';
+import { percentile, sortedNumbers } from './stats.js';
+
+/** Three percentiles of a set of durations; NaN when the set is empty (it never is for a listed operation). */
+export interface Percentiles {
+  p50: Ms;
+  p95: Ms;
+  p99: Ms;
+}
+
+/** One operation (service + span name) across the analyzed traces. */
+export interface OperationBottleneck {
+  service: string;
+  /** The span name. */
+  name: string;
+  /** Spans of this operation. */
+  count: number;
+  /** Traces holding at least one span of it. */
+  traces: number;
+  /** Its time on the critical path, summed over every trace. */
+  criticalMs: Ms;
+  /** `criticalMs` over the sum of the traces' durations: how much of all waiting it caused. */
+  criticalShare: number;
+  /** Of the traces holding it, the fraction in which it is on the critical path. */
+  onPathFrequency: number;
+  selfMs: Percentiles & { total: Ms };
+  durationMs: Percentiles;
+}
+
+/** One operation's share of critical-path time in the fast and the slow band. */
+export interface BandOperation {
+  service: string;
+  name: string;
+  /** Its critical time over all critical time of the fast traces. */
+  fastShare: number;
+  /** The same in the slow traces. */
+  slowShare: number;
+  /** `slowShare − fastShare`: positive when it takes a bigger part of slow requests. */
+  growth: number;
+  /** Mean critical time per trace of the band: the absolute view behind the shares. */
+  fastMsPerTrace: Ms;
+  slowMsPerTrace: Ms;
+}
+
+export interface Band {
+  traces: number;
+  /** Duration of the band's fastest and slowest trace. */
+  minDurationMs: Ms;
+  maxDurationMs: Ms;
+}
+
+/**
+ * The critical-path mix of the fastest half of the traces against the slowest tenth, in
+ * the spirit of CRISP (uber-research/CRISP `process.py`, which draws one critical-path
+ * flame graph per percentile): what takes over the path when a request is slow.
+ */
+export interface BandComparison {
+  fast: Band;
+  slow: Band;
+  /** By `growth` descending (ties by name, then service). */
+  operations: BandOperation[];
+}
+
+export interface BottleneckReport {
+  /** Traces analyzed. */
+  traces: number;
+  /** Sum of their durations: the denominator of `criticalShare`. */
+  totalDurationMs: Ms;
+  /** Every operation, by `criticalMs` descending (ties by name, then service). */
+  operations: OperationBottleneck[];
+  /** With `bands: true`; null when fewer than two traces leave nothing to compare. */
+  bands?: BandComparison | null;
+}
+
+export interface BottleneckOptions {
+  /** Compare the critical-path mix of the fastest 50% with the slowest 10%. */
+  bands?: boolean;
+}
+
+/** The fastest half and the slowest tenth (at least one trace each). */
+export const FAST_BAND = 0.5;
+export const SLOW_BAND = 0.1;
+
+interface Accumulator {
+  service: string;
+  name: string;
+  durations: Ms[];
+  selfs: Ms[];
+  criticalMs: Ms;
+  traces: number;
+  tracesOnPath: number;
+}
+
+/** Per trace, the critical time of each operation: what the bands are built from. */
+type CriticalMix = Map<string, Ms>;
+
+const keyOf = (service: string, name: string): string => `${service}\u0000${name}`;
+
+/**
+ * Operations ranked by their time on the critical path across `traces` (DESIGN.md
+ * "Critical path"): the work that, made faster, would make requests faster. Self time and
+ * duration percentiles sit beside it so a user can tell an operation that is slow itself
+ * from one that is merely waited on often. Asynchronous followers are counted (their
+ * self time and duration are real work) but never reach the path.
+ */
+export function bottlenecks(traces: readonly Trace[], options: BottleneckOptions = {}): BottleneckReport {
+  const ops = new Map<string, Accumulator>();
+  const mixes: { trace: Trace; mix: CriticalMix }[] = [];
+  let totalDurationMs = 0;
+
+  for (const trace of traces) {
+    totalDurationMs += trace.durationMs;
+    const critical = criticalTimeBySpan(criticalPath(trace));
+    const self = selfTimes(trace);
+    const mix: CriticalMix = new Map();
+    const seen = new Set<string>();
+    const onPath = new Set<string>();
+    for (const span of trace.spans) {
+      const key = keyOf(span.service, span.name);
+      let op = ops.get(key);
+      if (!op) {
+        op = { service: span.service, name: span.name, durations: [], selfs: [], criticalMs: 0, traces: 0, tracesOnPath: 0 };
+        ops.set(key, op);
+      }
+      op.durations.push(span.durationMs);
+      op.selfs.push(self.get(span.spanId) ?? 0);
+      seen.add(key);
+      const ms = critical.get(span.spanId) ?? 0;
+      if (ms > 0) {
+        op.criticalMs += ms;
+        mix.set(key, (mix.get(key) ?? 0) + ms);
+        onPath.add(key);
+      }
+    }
+    for (const key of seen) {
+      const op = ops.get(key)!;
+      op.traces++;
+      if (onPath.has(key)) op.tracesOnPath++;
+    }
+    mixes.push({ trace, mix });
+  }
+
+  const operations = [...ops.values()].map((op): OperationBottleneck => {
+    const durations = sortedNumbers(op.durations);
+    const selfs = sortedNumbers(op.selfs);
+    return {
+      service: op.service,
+      name: op.name,
+      count: durations.length,
+      traces: op.traces,
+      criticalMs: op.criticalMs,
+      criticalShare: totalDurationMs > 0 ? op.criticalMs / totalDurationMs : 0,
+      onPathFrequency: op.traces > 0 ? op.tracesOnPath / op.traces : 0,
+      selfMs: { ...percentiles(selfs), total: selfs.reduce((a, b) => a + b, 0) },
+      durationMs: percentiles(durations),
+    };
+  });
+  operations.sort((a, b) => b.criticalMs - a.criticalMs || byName(a, b));
+
+  const report: BottleneckReport = { traces: traces.length, totalDurationMs, operations };
+  if (options.bands) report.bands = compareBands(mixes, ops);
+  return report;
+}
+
+function percentiles(sorted: readonly number[]): Percentiles {
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+function byName(a: { service: string; name: string }, b: { service: string; name: string }): number {
+  return a.name.localeCompare(b.name) || a.service.localeCompare(b.service);
+}
+
+/**
+ * The bands are counted in traces, ordered by duration (ties by trace id, so the split is
+ * stable): the fastest ⌊n·50%⌋ and the slowest ⌈n·10%⌉, each at least one trace. With
+ * fewer than two traces the bands would be the same trace, so there is nothing to compare.
+ * Shares are of the band's critical time (the sum of its critical sections) rather than
+ * of its durations, so each band's shares add up to 1 and read as a mix.
+ */
+function compareBands(mixes: readonly { trace: Trace; mix: CriticalMix }[], ops: ReadonlyMap<string, Accumulator>): BandComparison | null {
+  if (mixes.length < 2) return null;
+  const ordered = [...mixes].sort((a, b) => a.trace.durationMs - b.trace.durationMs || a.trace.traceId.localeCompare(b.trace.traceId));
+  const fast = ordered.slice(0, Math.max(1, Math.floor(ordered.length * FAST_BAND)));
+  const slow = ordered.slice(ordered.length - Math.max(1, Math.ceil(ordered.length * SLOW_BAND)));
+
+  const totals = (band: typeof ordered): { byOp: Map<string, Ms>; total: Ms } => {
+    const byOp = new Map<string, Ms>();
+    let total = 0;
+    for (const { mix } of band) {
+      for (const [key, ms] of mix) {
+        byOp.set(key, (byOp.get(key) ?? 0) + ms);
+        total += ms;
+      }
+    }
+    return { byOp, total };
+  };
+  const f = totals(fast);
+  const s = totals(slow);
+  const keys = new Set([...f.byOp.keys(), ...s.byOp.keys()]);
+  const operations = [...keys].map((key): BandOperation => {
+    const op = ops.get(key)!;
+    const fastMs = f.byOp.get(key) ?? 0;
+    const slowMs = s.byOp.get(key) ?? 0;
+    const fastShare = f.total > 0 ? fastMs / f.total : 0;
+    const slowShare = s.total > 0 ? slowMs / s.total : 0;
+    return {
+      service: op.service,
+      name: op.name,
+      fastShare,
+      slowShare,
+      growth: slowShare - fastShare,
+      fastMsPerTrace: fastMs / fast.length,
+      slowMsPerTrace: slowMs / slow.length,
+    };
+  });
+  operations.sort((a, b) => b.growth - a.growth || byName(a, b));
+  const band = (b: typeof ordered): Band => ({
+    traces: b.length,
+    minDurationMs: b[0]!.trace.durationMs,
+    maxDurationMs: b[b.length - 1]!.trace.durationMs,
+  });
+  return { fast: band(fast), slow: band(slow), operations };
+}

@@ -1,0 +1,323 @@
+import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
+import { criticalPath, criticalTimeBySpan } from './critical-path.js';
+import { median, percentile, sortedNumbers } from './stats.js';
+
+/**
+ * The attributes that carry a hit/miss signal by default (DESIGN.md "Cache lookup"), in the
+ * order they are consulted. A key whose name says "miss" means the opposite of one that
+ * says "hit": `cache_miss=true` is a miss.
+ */
+export const DEFAULT_CACHE_KEYS: readonly string[] = ['cache.hit', 'cache_hit', 'cache_miss', 'cached'];
+
+/** Span events that mark a hit or a miss; used when no attribute answers. Not configurable. */
+export const CACHE_EVENTS: Readonly<Record<string, 'hit' | 'miss'>> = {
+  'cache.hit': 'hit',
+  cache_hit: 'hit',
+  'cache.miss': 'miss',
+  cache_miss: 'miss',
+};
+
+/** Where the LLM prompt cache is read from (OpenTelemetry GenAI semantic conventions). */
+const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+/** The current name first, then the older flat one some instrumentations still write. */
+const CACHED_INPUT_TOKENS = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'];
+const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model'];
+export const UNKNOWN_MODEL = '(unknown)';
+
+export interface CacheOptions {
+  /** Attribute keys that carry the signal; replaces `DEFAULT_CACHE_KEYS` when given. */
+  hitKeys?: readonly string[];
+}
+
+/** p50 and p95; null when there is nothing to measure (no hits, or no misses). */
+export interface LatencyPercentiles {
+  p50: Ms | null;
+  p95: Ms | null;
+}
+
+/** One cache operation (service + span name of the lookup). */
+export interface CacheOperation {
+  service: string;
+  name: string;
+  lookups: number;
+  hits: number;
+  misses: number;
+  /** hits / lookups. */
+  hitRatio: number;
+  /** Latency of the requests a hit served: the duration of the lookup's parent span. */
+  hitMs: LatencyPercentiles;
+  /** The same for misses, which include the work the cache would have avoided. */
+  missMs: LatencyPercentiles;
+  /**
+   * (median miss latency − median hit latency) × hits: the request time the hits saved.
+   * 0 without hits; null with hits but no misses (nothing to compare with). Negative when
+   * hits are slower, which comes with a warning.
+   */
+  savedMs: Ms | null;
+  /** Median duration of the lookup span itself: what asking the cache costs. */
+  lookupMs: Ms;
+  /** Fraction of the lookups that are on their trace's critical path. */
+  onCriticalPath: number;
+}
+
+/** The LLM provider's prompt cache, per model. */
+export interface PromptCache {
+  model: string;
+  /** Spans reporting input tokens. */
+  calls: number;
+  /** Of those, calls that read at least one token from the cache. */
+  cachedCalls: number;
+  inputTokens: number;
+  cachedTokens: number;
+  /** cachedTokens / inputTokens. */
+  cachedShare: number;
+}
+
+export type CacheWarningKind = 'hits-slower-than-misses' | 'unreadable-signal' | 'cached-exceeds-input';
+
+export interface CacheWarning {
+  kind: CacheWarningKind;
+  /** The cache operation or the model it concerns; null for a warning about the whole input. */
+  service: string | null;
+  name: string | null;
+  /** One sentence; holds trace-derived text, so clean it before printing. */
+  message: string;
+}
+
+export interface CacheReport {
+  traces: number;
+  /** The attribute keys that were looked for. */
+  keys: string[];
+  /** By lookups descending, ties by name, then service. */
+  caches: CacheOperation[];
+  /** By input tokens descending, ties by model. */
+  promptCaches: PromptCache[];
+  warnings: CacheWarning[];
+}
+
+/** What one span says about a cache lookup. */
+export type CacheSignal =
+  | { outcome: 'hit' | 'miss'; source: string }
+  | { outcome: 'unreadable'; source: string; value: string };
+
+/**
+ * The hit/miss signal of a span, or null when it is not a cache lookup. Attributes are
+ * consulted in `keys` order, then events (the last cache event wins: it is the outcome).
+ * Values read: booleans, numbers (0 is false, as a `hits` count of 0 is a miss), and the
+ * strings `true`/`false`, `yes`/`no`, numerals, and `hit`/`miss` (which say what they
+ * mean whatever the key).
+ */
+export function readCacheSignal(span: Span, keys: readonly string[] = DEFAULT_CACHE_KEYS): CacheSignal | null {
+  for (const key of keys) {
+    if (!(key in span.attributes)) continue;
+    const value = span.attributes[key];
+    const truth = readTruth(value);
+    if (truth === null) return { outcome: 'unreadable', source: key, value: describeValue(value) };
+    if (truth === 'hit' || truth === 'miss') return { outcome: truth, source: key };
+    const hit = /miss/i.test(key) ? !truth : truth;
+    return { outcome: hit ? 'hit' : 'miss', source: key };
+  }
+  for (let i = span.events.length - 1; i >= 0; i--) {
+    const event = span.events[i]!;
+    const outcome = CACHE_EVENTS[event.name];
+    if (outcome) return { outcome, source: `event ${event.name}` };
+  }
+  return null;
+}
+
+function readTruth(value: AttributeValue | undefined): boolean | 'hit' | 'miss' | null {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value !== 0 : null;
+  if (typeof value !== 'string') return null;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'yes') return true;
+  if (text === 'false' || text === 'no') return false;
+  if (text === 'hit' || text === 'miss') return text;
+  if (text !== '' && Number.isFinite(Number(text))) return Number(text) !== 0;
+  return null;
+}
+
+function describeValue(value: AttributeValue | undefined): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+function readCount(value: AttributeValue | undefined): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) && n >= 0 ? n : null;
+  }
+  return null;
+}
+
+interface Lookup {
+  hit: boolean;
+  /** The latency the outcome is judged by (see `requestLatency`). */
+  latencyMs: Ms;
+  ownMs: Ms;
+  critical: boolean;
+}
+
+/**
+ * The latency a lookup's outcome is judged by: the duration of its parent span, the request
+ * the cache serves. The lookup span alone cannot show what a hit saves: a hit and a miss
+ * both cost one round trip to the cache (a hit is often a little slower: it returns the
+ * value), and the expensive work a miss causes (the LLM call, the database query) runs
+ * after the lookup, beside it under the same parent. The parent's duration includes that
+ * work only on a miss. A lookup without a parent is judged by its own duration.
+ *
+ * Deliberately not the trace's root: the root adds every unrelated step of the request,
+ * and a parent that performs several lookups mixes their outcomes (each lookup is still
+ * judged by the whole parent).
+ */
+function requestLatency(span: Span, trace: Trace): Ms {
+  const parent = span.parentSpanId === null ? undefined : trace.byId.get(span.parentSpanId);
+  return parent ? parent.durationMs : span.durationMs;
+}
+
+/**
+ * Cache effectiveness (DESIGN.md "Cache lookup"): per cache operation, how often it hits,
+ * how long requests take on a hit and on a miss, and how much time the hits saved; and
+ * per model, how much of the prompt the LLM provider served from its prompt cache.
+ */
+export function cacheEffectiveness(traces: readonly Trace[], options: CacheOptions = {}): CacheReport {
+  const keys = [...(options.hitKeys ?? DEFAULT_CACHE_KEYS)];
+  const lookups = new Map<string, { service: string; name: string; items: Lookup[] }>();
+  const unreadable = new Map<string, { count: number; example: string }>();
+  const models = new Map<string, PromptCache>();
+  let cachedExceedsInput = 0;
+
+  for (const trace of traces) {
+    let critical: Map<string, Ms> | undefined;
+    for (const span of trace.spans) {
+      const signal = readCacheSignal(span, keys);
+      if (signal?.outcome === 'unreadable') {
+        const seen = unreadable.get(signal.source);
+        if (seen) seen.count++;
+        else unreadable.set(signal.source, { count: 1, example: signal.value });
+      } else if (signal) {
+        critical ??= criticalTimeBySpan(criticalPath(trace));
+        const key = `${span.service}\u0000${span.name}`;
+        let group = lookups.get(key);
+        if (!group) {
+          group = { service: span.service, name: span.name, items: [] };
+          lookups.set(key, group);
+        }
+        group.items.push({
+          hit: signal.outcome === 'hit',
+          latencyMs: requestLatency(span, trace),
+          ownMs: span.durationMs,
+          critical: (critical.get(span.spanId) ?? 0) > 0,
+        });
+      }
+
+      const input = readCount(span.attributes[INPUT_TOKENS]);
+      if (input !== null) {
+        let cached = 0;
+        for (const k of CACHED_INPUT_TOKENS) {
+          const c = readCount(span.attributes[k]);
+          if (c !== null) {
+            cached = c;
+            break;
+          }
+        }
+        // The conventions count cached tokens inside input_tokens; some providers
+        // (Anthropic) report them apart. More cached than input can only mean the latter.
+        let total = input;
+        if (cached > input) {
+          total = input + cached;
+          cachedExceedsInput++;
+        }
+        const model = modelOf(span);
+        let entry = models.get(model);
+        if (!entry) {
+          entry = { model, calls: 0, cachedCalls: 0, inputTokens: 0, cachedTokens: 0, cachedShare: 0 };
+          models.set(model, entry);
+        }
+        entry.calls++;
+        if (cached > 0) entry.cachedCalls++;
+        entry.inputTokens += total;
+        entry.cachedTokens += cached;
+      }
+    }
+  }
+
+  const warnings: CacheWarning[] = [];
+  const caches = [...lookups.values()].map(({ service, name, items }) => {
+    const cache = summarize(service, name, items);
+    const hitP50 = cache.hitMs.p50;
+    const missP50 = cache.missMs.p50;
+    if (hitP50 !== null && missP50 !== null && hitP50 > missP50) {
+      warnings.push({
+        kind: 'hits-slower-than-misses',
+        service,
+        name,
+        message: `${service} ${name}: requests that hit the cache are slower than those that miss; is the hit flag inverted, or does the hit path do extra work?`,
+      });
+    }
+    return cache;
+  });
+  caches.sort((a, b) => b.lookups - a.lookups || a.name.localeCompare(b.name) || a.service.localeCompare(b.service));
+
+  for (const [key, { count, example }] of unreadable) {
+    warnings.push({
+      kind: 'unreadable-signal',
+      service: null,
+      name: null,
+      message: `${count} span${count === 1 ? '' : 's'} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
+    });
+  }
+  if (cachedExceedsInput > 0) {
+    warnings.push({
+      kind: 'cached-exceeds-input',
+      service: null,
+      name: null,
+      message: `${cachedExceedsInput} LLM call${cachedExceedsInput === 1 ? '' : 's'} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
+    });
+  }
+
+  const promptCaches = [...models.values()]
+    .map((m) => ({ ...m, cachedShare: m.inputTokens > 0 ? m.cachedTokens / m.inputTokens : 0 }))
+    .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model));
+
+  return { traces: traces.length, keys, caches, promptCaches, warnings };
+}
+
+function summarize(service: string, name: string, items: readonly Lookup[]): CacheOperation {
+  const hits = items.filter((l) => l.hit).map((l) => l.latencyMs);
+  const misses = items.filter((l) => !l.hit).map((l) => l.latencyMs);
+  const hitMs = latency(hits);
+  const missMs = latency(misses);
+  let savedMs: Ms | null;
+  if (hits.length === 0) savedMs = 0;
+  else if (misses.length === 0) savedMs = null;
+  else savedMs = (missMs.p50! - hitMs.p50!) * hits.length;
+  return {
+    service,
+    name,
+    lookups: items.length,
+    hits: hits.length,
+    misses: misses.length,
+    hitRatio: hits.length / items.length,
+    hitMs,
+    missMs,
+    savedMs,
+    lookupMs: median(items.map((l) => l.ownMs)),
+    onCriticalPath: items.filter((l) => l.critical).length / items.length,
+  };
+}
+
+function latency(values: readonly Ms[]): LatencyPercentiles {
+  if (values.length === 0) return { p50: null, p95: null };
+  const sorted = sortedNumbers(values);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
+function modelOf(span: Span): string {
+  for (const key of MODEL_KEYS) {
+    const value = span.attributes[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return UNKNOWN_MODEL;
+}

@@ -1,0 +1,274 @@
+import type { Ms, Span, Trace } from '../model/span.js';
+import { percentile, sortedNumbers } from './stats.js';
+import { rootSpan } from './trace-summary.js';
+
+/**
+ * The service dependency map (DESIGN.md "Dependency edge"): who calls whom, how often,
+ * how often it fails and how long it takes, across the selected traces.
+ *
+ * Every time a trace crosses from one service into another it gives exactly one call:
+ *
+ *   - **real**: the crossing hangs below a CLIENT/PRODUCER span of the calling service
+ *     (its child SERVER/CONSUMER span, or any span of another service reached through the
+ *     caller's own internal spans). The client span is the call: its duration is the
+ *     latency the caller saw, its status whether the call failed.
+ *   - **inferred**: the crossing has no client span above it in the caller (a kind-less
+ *     span or a server span whose child is in another service, as in HotROD's simulated
+ *     `redis-manual` and `mysql` services, or Zipkin spans without a kind). The child span
+ *     is then the only span that stands for the one call, so it gives latency and status.
+ *     Each crossing child is one call, as Jaeger counts its dependency links.
+ *   - **virtual**: a CLIENT/PRODUCER span with nothing instrumented below it calls a peer
+ *     that left no spans (a database, an LLM provider), named from its attributes
+ *     (`peerName`).
+ *
+ * A Zipkin/Jaeger client span whose child is in the same service and whose grandchild is
+ * not (a client span wrapping a local "connect" or "retry" span that carries the context)
+ * still owns that crossing: the walk up from the crossing passes through the caller's own
+ * internal spans until it meets the client span. Stopping at the immediate parent would
+ * both invent an inferred edge and count a virtual call to the client's peer for the same
+ * request. Nested client spans in one service (an HTTP span inside an RPC-library span)
+ * count once: the innermost owns the call and the outer one gives no edge of its own.
+ *
+ * Deliberately not drawn: self-loops (a client whose server half is in its own service),
+ * and brokers a CONSUMER span names without a producer in the trace (`poll` from `kafka`):
+ * the broker delivers, it does not call, and its producer side is counted where it is seen.
+ */
+
+export type EdgeKind = 'real' | 'inferred' | 'virtual';
+
+export interface ServiceNode {
+  name: string;
+  /** Spans the service emitted; 0 for a virtual peer. */
+  spans: number;
+  /** Error spans among them. */
+  errors: number;
+  /** Owns the root span of at least one trace. */
+  entry: boolean;
+  /** Known only from its callers' attributes: it left no spans. */
+  virtual: boolean;
+}
+
+export interface DependencyEdge {
+  from: string;
+  to: string;
+  /** The strongest evidence among its calls: real, else inferred, else virtual. */
+  kind: EdgeKind;
+  /** `kind === 'virtual'`: the callee is an uninstrumented peer. */
+  virtual: boolean;
+  /** `kind === 'inferred'`: no client span says this is a call. */
+  inferred: boolean;
+  calls: number;
+  /** Calls whose calling span (for an inferred call, the child span) is an error span. */
+  errors: number;
+  p50Ms: Ms;
+  p95Ms: Ms;
+  /** Traces in which the edge appears at least once. */
+  traces: number;
+  /** `calls / traces`: how chatty the caller is per request. */
+  callsPerTrace: number;
+}
+
+export interface DependencyMap {
+  /** Traces analyzed. */
+  traces: number;
+  /** Instrumented services and virtual peers, by name. */
+  services: ServiceNode[];
+  /** By caller, then callee. */
+  edges: DependencyEdge[];
+  /** CLIENT/PRODUCER spans with nothing instrumented below them and no peer attribute to name the callee. */
+  unresolvedCalls: number;
+}
+
+/**
+ * Attributes that name an uninstrumented peer, strongest first: the peer's own service
+ * name, then the kind of database, then the LLM provider, then the address called.
+ * The current semantic-convention name precedes the deprecated one in each pair.
+ */
+export const PEER_ATTRIBUTES: readonly string[] = [
+  'service.peer.name',
+  'peer.service',
+  'db.system.name',
+  'db.system',
+  'gen_ai.provider.name',
+  'gen_ai.system',
+  'server.address',
+  'net.peer.name',
+  'http.host',
+];
+
+/** The name of the peer a client span calls according to its attributes, or null. */
+export function peerName(span: Span): string | null {
+  for (const key of PEER_ATTRIBUTES) {
+    const value = span.attributes[key];
+    if (typeof value !== 'string') continue;
+    let name = value.trim();
+    // `Host` headers carry the port; `server.address` never does, and one peer should be one node.
+    if (key === 'http.host') name = name.replace(/^([^:[\]]+|\[[^\]]*\]):\d+$/, '$1');
+    if (name !== '') return name;
+  }
+  return null;
+}
+
+const isCaller = (span: Span): boolean => span.kind === 'client' || span.kind === 'producer';
+const isReceiver = (span: Span): boolean => span.kind === 'server' || span.kind === 'consumer';
+
+interface EdgeDraft {
+  from: string;
+  to: string;
+  kinds: Set<EdgeKind>;
+  durations: Ms[];
+  errors: number;
+  traces: number;
+  /** The last trace counted in `traces`. */
+  lastTrace: number;
+}
+
+interface ServiceDraft {
+  spans: number;
+  errors: number;
+  entry: boolean;
+}
+
+export function dependencyMap(traces: readonly Trace[]): DependencyMap {
+  const services = new Map<string, ServiceDraft>();
+  const edges = new Map<string, EdgeDraft>();
+  let unresolvedCalls = 0;
+
+  traces.forEach((trace, traceIndex) => {
+    const addCall = (from: string, to: string, kind: EdgeKind, span: Span): void => {
+      const key = `${from}\u0000${to}`;
+      let edge = edges.get(key);
+      if (!edge) {
+        edge = { from, to, kinds: new Set(), durations: [], errors: 0, traces: 0, lastTrace: -1 };
+        edges.set(key, edge);
+      }
+      edge.kinds.add(kind);
+      edge.durations.push(span.durationMs);
+      if (span.status === 'error') edge.errors++;
+      if (edge.lastTrace !== traceIndex) {
+        edge.lastTrace = traceIndex;
+        edge.traces++;
+      }
+    };
+
+    for (const span of trace.spans) {
+      const service = services.get(span.service) ?? { spans: 0, errors: 0, entry: false };
+      service.spans++;
+      if (span.status === 'error') service.errors++;
+      services.set(span.service, service);
+    }
+    const root = rootSpan(trace);
+    if (root) services.get(root.service)!.entry = true;
+
+    // Crossings into another service, owned by the client span above them or inferred.
+    const callees = new Map<string, Set<string>>();
+    const callerCache = new Map<string, Span | null>();
+    for (const span of trace.spans) {
+      const parent = span.parentSpanId === null ? undefined : trace.byId.get(span.parentSpanId);
+      if (!parent || parent.service === span.service) continue;
+      const caller = callerOf(parent, trace, callerCache);
+      if (caller === null) addCall(parent.service, span.service, 'inferred', span);
+      else {
+        const set = callees.get(caller.spanId) ?? new Set<string>();
+        set.add(span.service);
+        callees.set(caller.spanId, set);
+      }
+    }
+
+    for (const span of trace.spans) {
+      if (!isCaller(span)) continue;
+      const called = callees.get(span.spanId);
+      if (called) {
+        // A message consumed by two services is two calls; consumed twice by one, still one publish.
+        for (const to of [...called].sort()) addCall(span.service, to, 'real', span);
+      } else if (!reachesLocalCallee(span, trace)) {
+        const peer = peerName(span);
+        if (peer === null) unresolvedCalls++;
+        else if (peer !== span.service) addCall(span.service, peer, 'virtual', span);
+      }
+    }
+  });
+
+  const nodes: ServiceNode[] = [...services].map(([name, s]) => ({ name, ...s, virtual: false }));
+  for (const edge of edges.values()) {
+    if (!services.has(edge.to)) {
+      services.set(edge.to, { spans: 0, errors: 0, entry: false });
+      nodes.push({ name: edge.to, spans: 0, errors: 0, entry: false, virtual: true });
+    }
+  }
+  nodes.sort((a, b) => compareText(a.name, b.name));
+
+  const result: DependencyEdge[] = [...edges.values()].map((e) => {
+    const kind: EdgeKind = e.kinds.has('real') ? 'real' : e.kinds.has('inferred') ? 'inferred' : 'virtual';
+    const sorted = sortedNumbers(e.durations);
+    return {
+      from: e.from,
+      to: e.to,
+      kind,
+      virtual: kind === 'virtual',
+      inferred: kind === 'inferred',
+      calls: sorted.length,
+      errors: e.errors,
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      traces: e.traces,
+      callsPerTrace: sorted.length / e.traces,
+    };
+  });
+  result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
+
+  return { traces: traces.length, services: nodes, edges: result, unresolvedCalls };
+}
+
+/**
+ * The CLIENT/PRODUCER span that owns a crossing below `span`: `span` itself, or the
+ * nearest one above it within its own service. A SERVER/CONSUMER span, a change of service
+ * or the root ends the search: above them lies another call. Memoized per trace, so a long
+ * chain of internal spans with many crossings stays linear.
+ */
+function callerOf(span: Span, trace: Trace, cache: Map<string, Span | null>): Span | null {
+  const path: Span[] = [];
+  let current: Span | undefined = span;
+  let found: Span | null = null;
+  while (current) {
+    const known = cache.get(current.spanId);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    path.push(current);
+    if (isCaller(current)) {
+      found = current;
+      break;
+    }
+    if (isReceiver(current)) break;
+    const parent: Span | undefined = current.parentSpanId === null ? undefined : trace.byId.get(current.parentSpanId);
+    if (!parent || parent.service !== current.service) break;
+    current = parent;
+  }
+  for (const s of path) cache.set(s.spanId, found);
+  return found;
+}
+
+/**
+ * Whether a client span's call is accounted for inside its own service: below it, through
+ * its service's spans, lies a server/consumer half in the same service (a call to itself:
+ * no edge, no self-loop) or another client/producer span (the inner span owns the call).
+ * Each span is visited by at most one client span's search, which stops at the first
+ * kinded span.
+ */
+function reachesLocalCallee(client: Span, trace: Trace): boolean {
+  const stack = [...(trace.children.get(client.spanId) ?? [])];
+  while (stack.length > 0) {
+    const span = stack.pop()!;
+    if (span.service !== client.service) continue;
+    if (isCaller(span) || isReceiver(span)) return true;
+    for (const child of trace.children.get(span.spanId) ?? []) stack.push(child);
+  }
+  return false;
+}
+
+/** Code-unit order: the same on every machine, whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+import type { CacheOperation, CacheReport, LatencyPercentiles } from '../analyze/cache.js';
+import { CACHE_EVENTS } from '../analyze/cache.js';
+import { fitColumns, type FitColumn } from './columns.js';
+import { formatDuration, formatPercent } from './format.js';
+import { jsonMs } from './json.js';
+import { cleanAndTruncate, cleanText } from './sanitize.js';
+import { palette, type RenderContext } from './style.js';
+import { renderTable } from './table.js';
+
+const NAME_MAX = 120;
+const ms = (value: number | null): string => formatDuration(value ?? NaN);
+const tokens = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The `cache` report: one table of cache operations (hit and miss latency are of the
+ * request the lookup serves, its parent span), one of the LLM prompt cache per model, and
+ * the warnings. A section with nothing in it says what was looked for instead.
+ */
+export function renderCache(report: CacheReport, ctx: RenderContext): string {
+  const p = palette(ctx);
+  const sections: string[] = [];
+
+  if (report.caches.length === 0) {
+    const events = Object.keys(CACHE_EVENTS).join('/');
+    sections.push(
+      `no cache lookups found in ${report.traces} trace${report.traces === 1 ? '' : 's'}: looked for the attributes ` +
+        `${report.keys.map(cleanText).join(', ')} and ${events} events; name the attribute your spans carry with --cache-attr KEY\n`,
+    );
+  } else {
+    const columns: FitColumn[] = [
+      { header: 'SERVICE', shrinkTo: 10 },
+      { header: 'OPERATION', shrinkTo: 14 },
+      { header: 'LOOKUPS', align: 'right' },
+      { header: 'HITS', align: 'right', drop: 3 },
+      { header: 'HIT %', align: 'right' },
+      { header: 'HIT p50', align: 'right' },
+      { header: 'HIT p95', align: 'right', drop: 2 },
+      { header: 'MISS p50', align: 'right' },
+      { header: 'MISS p95', align: 'right', drop: 1 },
+      { header: 'SAVED', align: 'right' },
+      { header: 'LOOKUP p50', align: 'right', drop: 4 },
+      { header: 'ON PATH', align: 'right', drop: 5 },
+    ];
+    const rows = report.caches.map((c) => [
+      cleanAndTruncate(c.service, NAME_MAX),
+      cleanAndTruncate(c.name, NAME_MAX),
+      String(c.lookups),
+      String(c.hits),
+      formatPercent(c.hitRatio),
+      ms(c.hitMs.p50),
+      ms(c.hitMs.p95),
+      ms(c.missMs.p50),
+      ms(c.missMs.p95),
+      ms(c.savedMs),
+      ms(c.lookupMs),
+      formatPercent(c.onCriticalPath),
+    ]);
+    const fitted = fitColumns(columns, rows, ctx);
+    sections.push(
+      `${p.bold('Caches')} ${p.dim("(hit/miss latency: the lookup's parent span, the request it serves; SAVED = (miss p50 − hit p50) × hits)")}\n` +
+        renderTable(fitted.columns, fitted.rows, ctx),
+    );
+  }
+
+  if (report.promptCaches.length > 0) {
+    const columns: FitColumn[] = [
+      { header: 'MODEL', shrinkTo: 14 },
+      { header: 'CALLS', align: 'right' },
+      { header: 'CACHED CALLS', align: 'right', drop: 1 },
+      { header: 'INPUT TOKENS', align: 'right' },
+      { header: 'CACHED TOKENS', align: 'right' },
+      { header: 'CACHED', align: 'right' },
+    ];
+    const rows = report.promptCaches.map((m) => [
+      cleanAndTruncate(m.model, NAME_MAX),
+      String(m.calls),
+      String(m.cachedCalls),
+      tokens(m.inputTokens),
+      tokens(m.cachedTokens),
+      formatPercent(m.cachedShare),
+    ]);
+    const fitted = fitColumns(columns, rows, ctx);
+    sections.push(`${p.bold('LLM prompt cache')} ${p.dim('(gen_ai.usage.cache_read.input_tokens of gen_ai.usage.input_tokens)')}\n${renderTable(fitted.columns, fitted.rows, ctx)}`);
+  }
+
+  const warnings = report.warnings.map((w) => {
+    const cache = w.kind === 'hits-slower-than-misses' ? report.caches.find((c) => c.service === w.service && c.name === w.name) : undefined;
+    return p.warn(`warning: ${cleanText(cache ? slowerHits(cache) : w.message)}`);
+  });
+  return sections.join('\n') + (warnings.length > 0 ? `\n${warnings.join('\n')}\n` : '');
+}
+
+function slowerHits(c: CacheOperation): string {
+  return `${c.service} ${c.name}: requests that hit the cache are slower than those that miss (median ${ms(c.hitMs.p50)} vs ${ms(c.missMs.p50)}); is the hit flag inverted, or does the hit path do extra work?`;
+}
+
+const latencyJson = (l: LatencyPercentiles): LatencyPercentiles => ({
+  p50: l.p50 === null ? null : jsonMs(l.p50),
+  p95: l.p95 === null ? null : jsonMs(l.p95),
+});
+
+/** `cache --json` (DESIGN.md contract: `caches[]`), with the prompt cache and warnings. */
+export function cacheJson(report: CacheReport): object {
+  return {
+    traces: report.traces,
+    keys: report.keys,
+    caches: report.caches.map((c) => ({
+      ...c,
+      hitMs: latencyJson(c.hitMs),
+      missMs: latencyJson(c.missMs),
+      savedMs: c.savedMs === null ? null : jsonMs(c.savedMs),
+      lookupMs: jsonMs(c.lookupMs),
+      latencyOf: 'parent',
+    })),
+    promptCaches: report.promptCaches,
+    warnings: report.warnings,
+  };
+}

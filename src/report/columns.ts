@@ -1,0 +1,58 @@
+import type { RenderContext } from './style.js';
+import { visibleLength } from './style.js';
+import type { Column } from './table.js';
+
+/** A table column that may give way when the terminal is narrow. */
+export interface FitColumn extends Column {
+  /** Columns with the lowest priority are dropped first; without one the column always stays. */
+  drop?: number;
+  /** Cells may be cut (with an ellipsis) down to this width: for names. Cells must be plain text. */
+  shrinkTo?: number;
+}
+
+/** renderTable's gap after each column. */
+const GAP = 2;
+/** A shrinkable column is first cut to this before any column is dropped: a name this long still reads. */
+const COMFORTABLE = 28;
+
+/**
+ * Makes a table fit `ctx.width` on a terminal: cuts long names to a comfortable width,
+ * then drops the least important columns, then cuts names to their minimum. Piped output
+ * (`ctx.tty` false) is for machines and keeps every column and full values.
+ */
+export function fitColumns(columns: readonly FitColumn[], rows: readonly string[][], ctx: RenderContext): { columns: FitColumn[]; rows: string[][] } {
+  if (!ctx.tty) return { columns: [...columns], rows: rows.map((r) => [...r]) };
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, visibleLength(r[i] ?? '')), visibleLength(c.header)));
+  const kept = columns.map(() => true);
+  const total = (): number => widths.reduce((sum, w, i) => sum + (kept[i] ? w + GAP : 0), 0) - GAP;
+  const shrink = (limit: (c: FitColumn) => number): void => {
+    for (const [i, c] of columns.entries()) {
+      if (!kept[i] || c.shrinkTo === undefined) continue;
+      const target = Math.max(limit(c), visibleLength(c.header));
+      const excess = total() - ctx.width;
+      if (excess > 0 && widths[i]! > target) widths[i] = Math.max(target, widths[i]! - excess);
+    }
+  };
+
+  shrink((c) => Math.max(c.shrinkTo!, COMFORTABLE));
+  const droppable = columns
+    .map((c, i) => ({ i, drop: c.drop }))
+    .filter((c): c is { i: number; drop: number } => c.drop !== undefined)
+    .sort((a, b) => a.drop - b.drop || b.i - a.i);
+  for (const { i } of droppable) {
+    if (total() <= ctx.width) break;
+    kept[i] = false;
+  }
+  shrink((c) => c.shrinkTo!);
+
+  const keep = columns.map((_, i) => i).filter((i) => kept[i]);
+  return {
+    columns: keep.map((i) => columns[i]!),
+    rows: rows.map((r) => keep.map((i) => (columns[i]!.shrinkTo !== undefined ? ellipsis(r[i] ?? '', widths[i]!) : (r[i] ?? '')))),
+  };
+}
+
+/** Cut plain text to `max` characters, the last one an ellipsis. */
+export function ellipsis(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { decodeInput } from '../../src/formats/index.js';
+
+const fixture = (path: string): Uint8Array => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
+const text = (s: string): Uint8Array => Buffer.from(s);
+
+const OTLP_LINE = JSON.stringify({
+  resourceSpans: [{
+    resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] },
+    scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'GET /', kind: 2, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000100000000' }] }],
+  }],
+});
+
+describe('decodeInput detects the format from content', () => {
+  it.each([
+    ['otlp/otlp-trace-multi-service.json', 'otlp-json'],
+    ['otlp/otel-demo-collector-export.jsonl', 'otlp-json'],
+    ['tempo/kiali-tempo-v1-trace.json', 'otlp-json'],
+    ['jaeger/apiv3-hotrod-trace.json', 'otlp-json'],
+    ['jaeger/jaeger-v1-trace.json', 'jaeger-json'],
+    ['jaeger/jaeger-v1-response-envelope.json', 'jaeger-json'],
+    ['zipkin/yelp-trace.json', 'zipkin-json'],
+    ['demo/llm-gateway.jaeger.json', 'jaeger-json'],
+  ])('%s is %s', (path, format) => {
+    const decoded = decodeInput(fixture(path), path);
+    expect(decoded.format).toBe(format);
+    expect(decoded.spans.length).toBeGreaterThan(0);
+  });
+
+  it('skips metric and log lines of a Collector export and counts them', () => {
+    const decoded = decodeInput(fixture('otlp/otel-demo-collector-export.jsonl'), 'x');
+    expect(decoded.spans).toHaveLength(547);
+    expect(decoded.otherSignalLines).toBe(56);
+    expect(decoded.warnings).toEqual([]);
+  });
+});
+
+describe('decodeInput on bad input', () => {
+  it('skips a garbage line in JSON lines, keeps the rest, and says which line', () => {
+    const input = [OTLP_LINE, '{"resourceSpans": [tru', OTLP_LINE.replace('b7ad6b7169203331', 'b7ad6b7169203332'), ''].join('\n');
+    const decoded = decodeInput(text(input), 'spans.jsonl');
+    expect(decoded.spans.map((s) => s.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203332']);
+    expect(decoded.warnings).toEqual(['spans.jsonl: skipped 1 malformed line (line 2)']);
+  });
+
+  it('makes a garbage line fatal with strict', () => {
+    const input = [OTLP_LINE, 'garbage', OTLP_LINE].join('\n');
+    expect(() => decodeInput(text(input), 'spans.jsonl', { strict: true })).toThrow(new InputError('spans.jsonl:2: malformed JSON line (--strict); drop --strict to skip bad lines'));
+  });
+
+  it('rejects a truncated JSON document instead of guessing', () => {
+    const whole = readFileSync(new URL('../../fixtures/zipkin/yelp-trace.json', import.meta.url), 'utf8');
+    expect(() => decodeInput(text(whole.slice(0, whole.length / 2)), 'yelp.json')).toThrow(/^yelp\.json: not valid JSON \(is the file truncated\?\)/);
+  });
+
+  it('names JSON of no known format', () => {
+    expect(() => decodeInput(text('{"hello": "world"}'), 'x.json')).toThrow(
+      new InputError('x.json: not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf'),
+    );
+  });
+
+  it('rejects binary junk', () => {
+    const junk = Uint8Array.from({ length: 256 }, (_, i) => (i * 37 + 11) % 256);
+    expect(() => decodeInput(junk, 'junk.bin')).toThrow(/^junk\.bin: not a trace file/);
+  });
+
+  it('reads an empty file as no spans, with a warning', () => {
+    const decoded = decodeInput(text('  \n'), 'empty.json');
+    expect(decoded.spans).toEqual([]);
+    expect(decoded.warnings).toEqual(['empty.json: empty input, no traces in it']);
+  });
+
+  it('refuses a forced format the content does not have', () => {
+    expect(() => decodeInput(fixture('zipkin/yelp-trace.json'), 'yelp.json', { format: 'jaeger-json' })).toThrow(/not jaeger-json input/);
+  });
+
+  it('counts lines of no known format separately from malformed ones', () => {
+    const decoded = decodeInput(text([OTLP_LINE, '{"some": "object"}'].join('\n')), 'mixed.jsonl');
+    expect(decoded.spans).toHaveLength(1);
+    expect(decoded.warnings).toEqual(['mixed.jsonl: skipped 1 line of no known trace format (line 2)']);
+  });
+});
