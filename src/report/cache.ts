@@ -110,7 +110,6 @@ export function cacheJson(report: CacheReport): object {
       missMs: latencyJson(c.missMs),
       savedMs: c.savedMs === null ? null : jsonMs(c.savedMs),
       lookupMs: jsonMs(c.lookupMs),
-      latencyOf: 'parent',
     })),
     promptCaches: report.promptCaches,
     warnings: report.warnings,

@@ -27,3 +27,9 @@ export function cleanAndTruncate(text: string, max: number): string {
   const kept = clean.slice(0, Math.max(0, max - 1));
   return `${kept}… (${text.length.toLocaleString('en-US')} chars)`;
 }
+
+/** Clean, then fit into a column of `width` characters, marking a cut with an ellipsis. */
+export function fitText(text: string, width: number): string {
+  const clean = cleanText(text.length > width * 4 + 64 ? text.slice(0, width * 4 + 64) : text);
+  return clean.length <= width ? clean : `${clean.slice(0, Math.max(0, width - 1))}…`;
+}

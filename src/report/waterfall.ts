@@ -3,8 +3,8 @@ import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import { errorCount, traceStart } from '../analyze/trace-summary.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
 import { formatDuration, formatTimestamp } from './format.js';
-import { cleanAndTruncate, cleanText } from './sanitize.js';
-import { padEnd, padStart, palette, type Palette, type RenderContext } from './style.js';
+import { cleanAndTruncate, cleanText, fitText } from './sanitize.js';
+import { padEnd, padStart, palette, visibleLength, type Palette, type RenderContext } from './style.js';
 
 export interface WaterfallOptions {
   /** Show spans down to this many levels (1 = roots only). */
@@ -42,28 +42,31 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   const out: string[] = [];
   const errors = errorCount(trace);
   const services = servicesOf(trace);
-  out.push(
-    [
-      p.bold(`trace ${trace.traceId}`),
-      formatTimestamp(traceStart(trace)),
-      formatDuration(trace.durationMs),
-      count(trace.spans.length, 'span'),
-      count(services.length, 'service'),
-      errors > 0 ? p.error(count(errors, 'error')) : '0 errors',
-    ].join('  '),
-  );
+  const title = p.bold(`trace ${trace.traceId}`);
+  const facts = [
+    formatTimestamp(traceStart(trace)),
+    formatDuration(trace.durationMs),
+    count(trace.spans.length, 'span'),
+    count(services.length, 'service'),
+    errors > 0 ? p.error(count(errors, 'error')) : '0 errors',
+  ].join('  ');
+  // One line when it fits the width, else the facts under the id.
+  if (visibleLength(title) + 2 + visibleLength(facts) <= ctx.width) out.push(`${title}  ${facts}`);
+  else out.push(title, facts);
   const repairs = summarizeWarnings(trace.warnings);
   if (repairs) out.push(p.warn(`repaired: ${repairs}`));
   out.push('');
 
   const rows = layoutRows(view, options);
   const maxLabel = Math.max(4, ...rows.map((r) => labelOf(r).length + r.guides.length));
-  const serviceWidth = Math.min(20, Math.max(7, ...services.map((s) => cleanText(s).length)));
+  // Narrow terminals give the span names the room: they say more than the service.
+  const serviceWidth = Math.min(ctx.width < 100 ? 12 : 20, Math.max(7, ...services.map((s) => cleanText(s).length)));
   const numbers = 1 + 8 + 1 + 8 + 2;
   let labelWidth = Math.min(maxLabel, 56);
   let barWidth = ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers;
-  if (barWidth < 20) {
-    labelWidth = Math.max(16, labelWidth - (20 - barWidth));
+  const minBar = 16;
+  if (barWidth < minBar) {
+    labelWidth = Math.max(16, labelWidth - (minBar - barWidth));
     barWidth = Math.max(10, ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers);
   }
 
@@ -80,14 +83,14 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
     const first = row.spans[0]!;
     const critical = row.spans.some((s) => view.critical.has(s.spanId));
     const failed = row.spans.filter((s) => s.status === 'error');
-    const label = cleanAndTruncate(`${row.guides}${labelOf(row)}`, labelWidth);
+    const label = fitText(`${row.guides}${labelOf(row)}`, labelWidth);
     const duration = row.spans.reduce((a, s) => a + s.durationMs, 0);
     const self = row.spans.reduce((a, s) => a + (view.selfMs.get(s.spanId) ?? 0), 0);
     const bar = drawBar(row.spans, view.critical, t0, total, barWidth);
     const mark = critical ? p.critical(MARK_CRITICAL) : ' ';
     const name = failed.length > 0 ? p.error(label) : critical ? p.bold(label) : label;
     out.push(
-      `${mark} ${padEnd(name, labelWidth)} ${padEnd(cleanAndTruncate(first.service, serviceWidth), serviceWidth)} ` +
+      `${mark} ${padEnd(name, labelWidth)} ${padEnd(fitText(first.service, serviceWidth), serviceWidth)} ` +
         `${padStart(formatDuration(duration), 8)} ${padStart(formatDuration(self), 8)}  ${critical ? p.critical(bar) : bar}`,
     );
     const indent = `  ${' '.repeat(Math.min(row.guides.length, 40))}   `;

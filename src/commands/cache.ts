@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { cacheEffectiveness } from '../analyze/cache.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { cacheJson, renderCache } from '../report/cache.js';
+import { renderJson } from '../report/json.js';
+import { addCommonOptions, addFilterOptions, readSelectedTraces, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+
+export interface CacheCommandOptions extends CommonOptions, FilterOptions {
+  sources: string[];
+  /** `--cache-attr KEY`, repeatable: replaces the default hit/miss attribute keys. */
+  cacheAttr?: string[];
+}
+
+export async function runCache(opts: CacheCommandOptions, io: Io): Promise<number> {
+  const hitKeys = opts.cacheAttr?.map((k) => k.trim());
+  if (hitKeys?.some((k) => k === '')) throw new UsageError('--cache-attr needs an attribute key, e.g. --cache-attr cache.hit');
+  const traces = await readSelectedTraces(opts.sources, opts, io);
+  const report = cacheEffectiveness(traces, { hitKeys });
+  if (opts.json) io.stdout.write(renderJson(cacheJson(report)));
+  else io.stdout.write(renderCache(report, renderContext(opts, io)));
+  return 0;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function cacheCommand(io: Io, done: (code: number) => void): Command {
+  const cmd = new Command('cache')
+    .description('cache effectiveness per cache operation: lookups, hit ratio, hit vs miss latency, time saved; and the LLM prompt cache per model')
+    .argument('[sources...]', 'trace files, directories, or - for stdin')
+    .option(
+      '--cache-attr <key>',
+      'attribute that says hit (true) or miss (false); repeatable, replaces cache.hit, cache_hit, cache_miss, cached; a key naming "miss" means the opposite',
+      collect,
+    );
+  addFilterOptions(cmd);
+  addCommonOptions(cmd);
+  return cmd.action(async (sources: string[], raw: Omit<CacheCommandOptions, 'sources'>) => {
+    done(await runCache({ ...raw, sources }, io));
+  });
+}
