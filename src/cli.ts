@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { bottlenecksCommand } from './commands/bottlenecks.js';
+import { cacheCommand } from './commands/cache.js';
+import { depsCommand } from './commands/deps.js';
+import { errorsCommand } from './commands/errors.js';
 import { findCommand } from './commands/find.js';
 import { showCommand } from './commands/show.js';
 import { InputError, UsageError } from './errors.js';
@@ -26,7 +30,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const make of [showCommand, findCommand]) {
+  for (const make of [showCommand, findCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -1,5 +1,5 @@
 import type { BandComparison, BottleneckReport, OperationBottleneck, Percentiles } from '../analyze/bottlenecks.js';
-import { ellipsis, fitColumns, type FitColumn } from './columns.js';
+import { fitColumns, type FitColumn } from './columns.js';
 import { formatDuration, formatPercent } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate } from './sanitize.js';
@@ -35,8 +35,8 @@ export function renderBottlenecks(report: BottleneckReport, view: BottleneckView
   const p = palette(ctx);
   const shown = report.operations.slice(0, view.top);
   const columns: FitColumn[] = [
-    { header: 'SERVICE', shrinkTo: 10 },
-    { header: 'OPERATION', shrinkTo: 14 },
+    { header: 'SERVICE', shrinkTo: 12 },
+    { header: 'OPERATION', shrinkTo: 24 },
     { header: 'CRITICAL', align: 'right' },
     { header: 'SHARE' },
     { header: 'ON PATH', align: 'right', drop: 5 },
@@ -63,7 +63,7 @@ export function renderBottlenecks(report: BottleneckReport, view: BottleneckView
   const fitted = fitColumns(columns, rows, ctx);
   let out = renderTable(fitted.columns, fitted.rows.map((r) => colourShare(r, fitted.columns, p.critical)), ctx);
   if (report.bands !== undefined) out += `\n${renderBands(report.bands, view, ctx)}`;
-  return out + p.dim(`${note(report, shown)}\n`);
+  return out + p.dim(`${note(report, shown, ctx)}\n`);
 }
 
 function share(value: number, ctx: RenderContext): string {
@@ -77,23 +77,27 @@ function colourShare(row: string[], columns: readonly FitColumn[], colour: (s: s
   return row.map((cell, i) => (i === at ? cell.replace(/[█▏▎▍▌▋▊▉]+/, (bar) => colour(bar)) : cell));
 }
 
-function note(report: BottleneckReport, shown: readonly OperationBottleneck[]): string {
-  const traces = `${report.traces} trace${report.traces === 1 ? '' : 's'} analyzed (${formatDuration(report.totalDurationMs)} in total)`;
+/** What was analyzed and what is hidden; on a narrow terminal the two halves go on two lines. */
+function note(report: BottleneckReport, shown: readonly OperationBottleneck[], ctx: RenderContext): string {
+  const traces = `${report.traces} trace${report.traces === 1 ? '' : 's'} analyzed, ${formatDuration(report.totalDurationMs)} in total`;
   const total = report.operations.length;
-  const ops = shown.length < total ? `; top ${shown.length} of ${total} operations by critical-path time (--top to see more)` : `; ${total} operation${total === 1 ? '' : 's'}`;
-  return traces + ops;
+  const ops = shown.length < total ? `showing ${shown.length} of ${total} operations (--top N for more)` : `${total} operation${total === 1 ? '' : 's'}`;
+  const line = `${traces}; ${ops}`;
+  return ctx.tty && line.length > ctx.width ? `${traces};\n${ops}` : line;
 }
 
 function renderBands(bands: BandComparison | null, view: BottleneckView, ctx: RenderContext): string {
   const p = palette(ctx);
   if (bands === null) return p.dim('critical-path mix by speed: needs at least 2 traces\n\n');
   const range = (min: number, max: number): string => (min === max ? formatDuration(min) : `${formatDuration(min)}–${formatDuration(max)}`);
+  const count = (n: number): string => `${n} trace${n === 1 ? '' : 's'}`;
   const title =
-    `Critical-path mix: fastest 50% (${bands.fast.traces} traces, ${range(bands.fast.minDurationMs, bands.fast.maxDurationMs)}) ` +
-    `vs slowest 10% (${bands.slow.traces} trace${bands.slow.traces === 1 ? '' : 's'}, ${range(bands.slow.minDurationMs, bands.slow.maxDurationMs)})`;
+    `${p.bold('Critical-path mix, fastest 50% vs slowest 10% of traces')}\n` +
+    p.dim(`fast: ${count(bands.fast.traces)}, ${range(bands.fast.minDurationMs, bands.fast.maxDurationMs)}; ` +
+      `slow: ${count(bands.slow.traces)}, ${range(bands.slow.minDurationMs, bands.slow.maxDurationMs)}`);
   const columns: FitColumn[] = [
-    { header: 'SERVICE', shrinkTo: 10 },
-    { header: 'OPERATION', shrinkTo: 14 },
+    { header: 'SERVICE', shrinkTo: 12 },
+    { header: 'OPERATION', shrinkTo: 24 },
     { header: 'FAST', align: 'right' },
     { header: 'SLOW', align: 'right' },
     { header: 'GROWTH', align: 'right' },
@@ -112,14 +116,13 @@ function renderBands(bands: BandComparison | null, view: BottleneckView, ctx: Re
   const fitted = fitColumns(columns, rows, ctx);
   const at = fitted.columns.findIndex((c) => c.header === 'GROWTH');
   const coloured = fitted.rows.map((r) => r.map((cell, i) => (i === at && cell.startsWith('+') ? p.warn(cell) : cell)));
-  return `${p.bold(ctx.tty ? ellipsis(title, ctx.width) : title)}\n${renderTable(fitted.columns, coloured, ctx)}\n`;
+  return `${title}\n${renderTable(fitted.columns, coloured, ctx)}\n`;
 }
 
 /** A change of share in percentage points: `+31 pts`, `-4.2 pts`, `0 pts`. */
 function growth(change: number): string {
-  const points = formatPercent(Math.abs(change)).replace('%', ' pts');
   if (Math.abs(change) < 0.0005) return '0 pts';
-  return `${change > 0 ? '+' : '-'}${points}`;
+  return `${change > 0 ? '+' : '-'}${formatPercent(Math.abs(change)).replace('%', ' pts')}`;
 }
 
 const percentilesJson = (p: Percentiles): Percentiles => ({ p50: jsonMs(p.p50), p95: jsonMs(p.p95), p99: jsonMs(p.p99) });

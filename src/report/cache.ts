@@ -28,8 +28,8 @@ export function renderCache(report: CacheReport, ctx: RenderContext): string {
     );
   } else {
     const columns: FitColumn[] = [
-      { header: 'SERVICE', shrinkTo: 10 },
-      { header: 'OPERATION', shrinkTo: 14 },
+      { header: 'SERVICE', shrinkTo: 12 },
+      { header: 'OPERATION', shrinkTo: 24 },
       { header: 'LOOKUPS', align: 'right' },
       { header: 'HITS', align: 'right', drop: 3 },
       { header: 'HIT %', align: 'right' },
@@ -57,14 +57,14 @@ export function renderCache(report: CacheReport, ctx: RenderContext): string {
     ]);
     const fitted = fitColumns(columns, rows, ctx);
     sections.push(
-      `${p.bold('Caches')} ${p.dim("(hit/miss latency: the lookup's parent span, the request it serves; SAVED = (miss p50 − hit p50) × hits)")}\n` +
+      `${p.bold('Caches')} ${p.dim("(hit/miss latency: the lookup's parent span, the request it serves)")}\n` +
         renderTable(fitted.columns, fitted.rows, ctx),
     );
   }
 
   if (report.promptCaches.length > 0) {
     const columns: FitColumn[] = [
-      { header: 'MODEL', shrinkTo: 14 },
+      { header: 'MODEL', shrinkTo: 20 },
       { header: 'CALLS', align: 'right' },
       { header: 'CACHED CALLS', align: 'right', drop: 1 },
       { header: 'INPUT TOKENS', align: 'right' },
@@ -80,7 +80,7 @@ export function renderCache(report: CacheReport, ctx: RenderContext): string {
       formatPercent(m.cachedShare),
     ]);
     const fitted = fitColumns(columns, rows, ctx);
-    sections.push(`${p.bold('LLM prompt cache')} ${p.dim('(gen_ai.usage.cache_read.input_tokens of gen_ai.usage.input_tokens)')}\n${renderTable(fitted.columns, fitted.rows, ctx)}`);
+    sections.push(`${p.bold('LLM prompt cache')} ${p.dim('(share of gen_ai.usage.input_tokens read from cache)')}\n${renderTable(fitted.columns, fitted.rows, ctx)}`);
   }
 
   const warnings = report.warnings.map((w) => {

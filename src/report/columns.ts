@@ -6,23 +6,28 @@ import type { Column } from './table.js';
 export interface FitColumn extends Column {
   /** Columns with the lowest priority are dropped first; without one the column always stays. */
   drop?: number;
-  /** Cells may be cut (with an ellipsis) down to this width: for names. Cells must be plain text. */
+  /**
+   * Cells may be cut (with an ellipsis): for names. They are cut to this width before any
+   * column is dropped, and further (to `MIN_NAME`) only when dropping is not enough.
+   * Cells must be plain text.
+   */
   shrinkTo?: number;
 }
 
 /** renderTable's gap after each column. */
 const GAP = 2;
-/** A shrinkable column is first cut to this before any column is dropped: a name this long still reads. */
-const COMFORTABLE = 28;
+/** The least a cut name keeps. */
+const MIN_NAME = 8;
 
 /**
- * Makes a table fit `ctx.width` on a terminal: cuts long names to a comfortable width,
- * then drops the least important columns, then cuts names to their minimum. Piped output
+ * Makes a table fit `ctx.width` on a terminal: cuts long names to their `shrinkTo` width,
+ * then drops the least important columns, then cuts names further. Piped output
  * (`ctx.tty` false) is for machines and keeps every column and full values.
  */
 export function fitColumns(columns: readonly FitColumn[], rows: readonly string[][], ctx: RenderContext): { columns: FitColumn[]; rows: string[][] } {
   if (!ctx.tty) return { columns: [...columns], rows: rows.map((r) => [...r]) };
-  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, visibleLength(r[i] ?? '')), visibleLength(c.header)));
+  const natural = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, visibleLength(r[i] ?? '')), visibleLength(c.header)));
+  const widths = [...natural];
   const kept = columns.map(() => true);
   const total = (): number => widths.reduce((sum, w, i) => sum + (kept[i] ? w + GAP : 0), 0) - GAP;
   const shrink = (limit: (c: FitColumn) => number): void => {
@@ -34,7 +39,7 @@ export function fitColumns(columns: readonly FitColumn[], rows: readonly string[
     }
   };
 
-  shrink((c) => Math.max(c.shrinkTo!, COMFORTABLE));
+  shrink((c) => c.shrinkTo!);
   const droppable = columns
     .map((c, i) => ({ i, drop: c.drop }))
     .filter((c): c is { i: number; drop: number } => c.drop !== undefined)
@@ -43,7 +48,11 @@ export function fitColumns(columns: readonly FitColumn[], rows: readonly string[
     if (total() <= ctx.width) break;
     kept[i] = false;
   }
-  shrink((c) => c.shrinkTo!);
+  shrink(() => MIN_NAME);
+  // Dropping a wide column may free more than was needed: give names back what fits.
+  for (const [i, c] of columns.entries()) {
+    if (kept[i] && c.shrinkTo !== undefined) widths[i] = Math.min(natural[i]!, widths[i]! + Math.max(0, ctx.width - total()));
+  }
 
   const keep = columns.map((_, i) => i).filter((i) => kept[i]);
   return {

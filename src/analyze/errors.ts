@@ -1,0 +1,561 @@
+import type { AttributeValue, Span, Trace } from '../model/span.js';
+import { rootSpan } from './trace-summary.js';
+
+/**
+ * Error roots (DESIGN.md "Definitions the analyzers share"): where failures start, where
+ * they propagate to, and where they are handled.
+ *
+ * - An **error span** is one whose status is ERROR, or — when its status is unset — whose
+ *   protocol status code says it failed (`protocolFailure`). An explicit OK is respected.
+ * - An **origin** is an error span none of whose descendants is an error span; every
+ *   other error span is **propagated**.
+ * - A failure travels up from its origin through error ancestors. The first non-error
+ *   ancestor **absorbed** it (a retry, a fallback, a caught exception) — unless that
+ *   ancestor merely **relayed** it (see `relayRun`). A failure that reaches the trace's
+ *   root is **fatal**; one that reaches the top of an orphan subtree is **detached**.
+ *
+ * Deliberately not handled: an error span whose own descendants' failure was absorbed
+ * below it is still "propagated" (DESIGN.md defines origins by descendants alone), so its
+ * own failure is not attributed to anyone; and a failure is followed across an
+ * asynchronous (FOLLOWS_FROM) boundary like any other parent link.
+ */
+
+/** What a span is to a failure, for spans that take part in one. */
+export type ErrorRole =
+  /** An error span without an error descendant: where a failure started. */
+  | 'origin'
+  /** An error span with an error descendant. */
+  | 'propagated'
+  /** An OK or unset span with an error child that stopped the failure there. */
+  | 'absorbed'
+  /** An unset span a failure passed through on its way to a failed ancestor (`relayRun`). */
+  | 'relayed';
+
+export type FailureOutcome = 'fatal' | 'absorbed' | 'detached';
+
+export interface SpanRef {
+  service: string;
+  name: string;
+}
+
+export interface SpanRefCount extends SpanRef {
+  count: number;
+}
+
+/** One fingerprint of failure origins: same service, operation, error type and normalized message. */
+export interface ErrorRootGroup {
+  service: string;
+  name: string;
+  /** Origin spans in the group. */
+  count: number;
+  /** The exception type, else `error.type`, else the protocol status (`HTTP 504`, `gRPC UNAVAILABLE`). */
+  errorType: string | null;
+  /** The message with numbers, ids and quoted values replaced (`normalizeMessage`): the grouping key. */
+  message: string | null;
+  /** The first message seen, as written. */
+  sampleMessage: string | null;
+  /** Up to `maxExamples` distinct trace ids, earliest traces first. */
+  exampleTraceIds: string[];
+  /** Error ancestors the failures reached (distinct spans), most reached first. */
+  propagatedTo: SpanRefCount[];
+  tracesAffected: number;
+  /** Origins whose failure reached the trace's root. */
+  fatal: number;
+  /** Origins whose failure was stopped by a non-error ancestor. */
+  absorbed: number;
+  /** Origins whose failure reached the top of an orphan subtree (its parent is not in the trace). */
+  detached: number;
+  /** The ancestor that absorbed these failures most often. */
+  absorbedBy: SpanRefCount | null;
+  /** The most common propagation path, from where it ended down to the origin (`describeChain`). */
+  chain: string;
+  /** For a timeout: the non-error child that ran until the timeout struck (`timeoutSuspect`). */
+  suspect: SpanRefCount | null;
+}
+
+export interface ErrorReport {
+  /** Traces analyzed. */
+  traces: number;
+  /** Traces whose root span (without a root: its earliest span) is an error span. */
+  failedTraces: number;
+  errorSpans: number;
+  originSpans: number;
+  propagatedSpans: number;
+  /** OK/unset spans that stopped a failure from going further up. */
+  absorbingSpans: number;
+  /** Groups found; `roots` may hold fewer when limited. */
+  groups: number;
+  /** By count, descending. */
+  roots: ErrorRootGroup[];
+}
+
+export interface ErrorRootsOptions {
+  /** Keep at most this many groups (the most frequent). */
+  limit?: number;
+  /** Example trace ids per group; 3 unless told. */
+  maxExamples?: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// What counts as an error span
+// ---------------------------------------------------------------------------------------
+
+/**
+ * gRPC codes a *server* span reports as an error, per the OpenTelemetry semantic
+ * conventions for gRPC (https://opentelemetry.io/docs/specs/semconv/rpc/grpc/): UNKNOWN,
+ * DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS. The others
+ * (NOT_FOUND, INVALID_ARGUMENT, …) are the caller's problem, so the server did its job. A
+ * *client* span fails on every code but OK.
+ */
+const GRPC_SERVER_ERRORS: ReadonlySet<number> = new Set([2, 4, 12, 13, 14, 15]);
+const GRPC_CODE_NAMES = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
+  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+] as const;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** A protocol status code that says a span failed. */
+export type ProtocolFailure = { protocol: 'http'; code: number } | { protocol: 'grpc'; code: number };
+
+/** An integer attribute, also when a format wrote it as a string (Zipkin tags are strings). */
+function integerAttribute(value: AttributeValue | undefined): number | null {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : null;
+  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
+  return null;
+}
+
+function httpStatus(span: Span): number | null {
+  // Semantic conventions 1.23 renamed `http.status_code` to `http.response.status_code`; producers write either.
+  return integerAttribute(span.attributes['http.response.status_code']) ?? integerAttribute(span.attributes['http.status_code']);
+}
+
+function grpcStatus(span: Span): number | null {
+  const numeric = integerAttribute(span.attributes['rpc.grpc.status_code']);
+  if (numeric !== null) return numeric;
+  // Newer conventions: `rpc.response.status_code`, the code's name as a string (`DEADLINE_EXCEEDED`).
+  const named = span.attributes['rpc.response.status_code'];
+  if (typeof named !== 'string') return null;
+  const index = (GRPC_CODE_NAMES as readonly string[]).indexOf(named.toUpperCase());
+  return index >= 0 ? index : null;
+}
+
+/**
+ * The protocol status code that marks a span failed, read the way the OpenTelemetry
+ * semantic conventions tell instrumentations to set span status — for spans whose
+ * instrumentation did not (status unset), and for naming an error type:
+ *
+ * - HTTP (`http.response.status_code`, or the older `http.status_code`): a CLIENT span
+ *   fails on 4xx and 5xx; a SERVER span only on 5xx, because a 4xx is the caller's mistake
+ *   and the server answered correctly (semconv "HTTP spans", status).
+ * - gRPC (`rpc.grpc.status_code`, or `rpc.response.status_code` by name): a CLIENT span
+ *   fails on any code but OK; a SERVER span on the codes in `GRPC_SERVER_ERRORS`.
+ *
+ * Other kinds (internal, producer, consumer, or unknown) have no side to judge from and
+ * are not counted.
+ */
+export function protocolFailure(span: Span): ProtocolFailure | null {
+  if (span.kind !== 'client' && span.kind !== 'server') return null;
+  const http = httpStatus(span);
+  if (http !== null && (http >= 500 || (http >= 400 && span.kind === 'client')) && http < 600) return { protocol: 'http', code: http };
+  const grpc = grpcStatus(span);
+  if (grpc !== null && grpc > 0 && (span.kind === 'client' || GRPC_SERVER_ERRORS.has(grpc))) return { protocol: 'grpc', code: grpc };
+  return null;
+}
+
+/** An error span: status ERROR, or status unset and a protocol status code that says it failed. */
+export function isErrorSpan(span: Span): boolean {
+  return span.status === 'error' || (span.status === 'unset' && protocolFailure(span) !== null);
+}
+
+// ---------------------------------------------------------------------------------------
+// Describing one failure
+// ---------------------------------------------------------------------------------------
+
+function nonEmptyString(value: AttributeValue | undefined): string | null {
+  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
+}
+
+/** The last event of this name: a span that retried records one exception per attempt, and the last one ended it. */
+function lastEvent(span: Span, name: string): Span['events'][number] | undefined {
+  for (let i = span.events.length - 1; i >= 0; i--) if (span.events[i]!.name === name) return span.events[i];
+  return undefined;
+}
+
+/**
+ * The error's type: the `exception` event's `exception.type` (OTel), else the OpenTracing
+ * `error` log's `error.kind`, else the `error.type` attribute, else the protocol status.
+ */
+export function errorTypeOf(span: Span): string | null {
+  const fromEvent = nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.type']) ?? nonEmptyString(lastEvent(span, 'error')?.attributes['error.kind']);
+  if (fromEvent !== null) return fromEvent;
+  const attribute = nonEmptyString(span.attributes['error.type']);
+  if (attribute !== null) return attribute;
+  const failure = protocolFailure(span);
+  if (failure === null) return null;
+  return failure.protocol === 'http' ? `HTTP ${failure.code}` : `gRPC ${GRPC_CODE_NAMES[failure.code] ?? failure.code}`;
+}
+
+/**
+ * The error's message as written: the status message (OTLP status, Jaeger
+ * `otel.status_description`, Zipkin's `error` tag — the decoders put them there), else
+ * the `exception` event's `exception.message`, else an OpenTracing `error` log's `message`
+ * or `error.object`.
+ */
+export function errorMessageOf(span: Span): string | null {
+  if (span.statusMessage !== null && span.statusMessage.trim() !== '') return span.statusMessage;
+  const exception = nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.message']);
+  if (exception !== null) return exception;
+  const log = lastEvent(span, 'error');
+  return nonEmptyString(log?.attributes.message) ?? nonEmptyString(log?.attributes['error.object']);
+}
+
+/**
+ * A message with what varies between occurrences of the same failure replaced, so that
+ * repeats group together: `timeout after 2000ms` → `timeout after <n>ms`. In order:
+ * runs of white space (a message with a stack trace on one line groups with one on many), timestamps, UUIDs, IPv4 addresses (with a port), `0x` hex, short quoted values without
+ * spaces (`pool 'pg-main'` → `pool '<v>'`; a long quoted sentence is a nested message and
+ * keeps its words), tokens of 8+ letters and digits mixed (hex ids, trace ids, SKUs), then
+ * numbers — except digits glued to the end of a word (`v1.2`, `x86_64`, `sha256`), which are
+ * names. A number after a hyphen is a value (`worker-12`), so `gpt-4o` reads `gpt-<n>o`:
+ * merging two messages that differ in a digit is the smaller harm.
+ */
+export function normalizeMessage(message: string): string {
+  return message
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '<ip>')
+    .replace(/\b0x[0-9a-f]+\b/gi, '<id>')
+    .replace(/(^|[\s=:([{,])(['"`])[^'"`\s]{1,64}\2(?=$|[\s,.;:)\]}])/g, '$1$2<v>$2')
+    .replace(/\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{8,}\b/gi, '<id>')
+    .replace(/(?<![\w.])\d+(?:\.\d+)?/g, '<n>');
+}
+
+const TIMEOUT_WORDS = /time[ds]?[\s_-]?out|deadline/i;
+
+/** The span failed because it gave up waiting: its type or message says so, or an HTTP 504 / gRPC DEADLINE_EXCEEDED. */
+export function isTimeout(span: Span): boolean {
+  const texts = [errorTypeOf(span), errorMessageOf(span), nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.message'])];
+  if (texts.some((t) => t !== null && TIMEOUT_WORDS.test(t))) return true;
+  const http = httpStatus(span);
+  return http === 504 || grpcStatus(span) === GRPC_DEADLINE_EXCEEDED;
+}
+
+/**
+ * For an origin that timed out: the child still running when it gave up — it ended within
+ * 1 ms or 1% of the span's duration (whichever is more) of the span's end, or after it —
+ * which is why it timed out although nothing below it failed. Of several, the one that
+ * ended last. The search descends while a grandchild also ran until the timeout, so a
+ * client call names the slow database query beneath it rather than itself.
+ */
+export function timeoutSuspect(trace: Trace, span: Span): Span | null {
+  if (!isTimeout(span)) return null;
+  const end = span.startMs + span.durationMs;
+  const tolerance = Math.max(1, span.durationMs * 0.01);
+  const ranUntilEnd = (parent: Span): Span | null => {
+    let best: Span | null = null;
+    for (const child of trace.children.get(parent.spanId) ?? []) {
+      const childEnd = child.startMs + child.durationMs;
+      if (child.startMs >= end || childEnd < end - tolerance || isErrorSpan(child)) continue;
+      if (best === null || childEnd > best.startMs + best.durationMs) best = child;
+    }
+    return best;
+  };
+  let suspect = ranUntilEnd(span);
+  for (let next = suspect && ranUntilEnd(suspect); next; next = ranUntilEnd(next)) suspect = next;
+  return suspect;
+}
+
+// ---------------------------------------------------------------------------------------
+// Following failures through a trace
+// ---------------------------------------------------------------------------------------
+
+/** One origin and where its failure went. */
+export interface FailurePath {
+  origin: Span;
+  /** Error spans from the origin upwards, the origin first; relayed spans left out. */
+  path: Span[];
+  outcome: FailureOutcome;
+  /** The span that stopped it, when absorbed. */
+  absorber: Span | null;
+}
+
+export interface TraceFailures {
+  errors: ReadonlySet<string>;
+  roles: ReadonlyMap<string, ErrorRole>;
+  failures: FailurePath[];
+}
+
+/**
+ * Walks every failure of one trace. Derived data lives in Maps and Sets keyed by span id;
+ * the trace is not touched.
+ */
+export function traceFailures(trace: Trace): TraceFailures {
+  const errors = new Set<string>();
+  for (const s of trace.spans) if (isErrorSpan(s)) errors.add(s.spanId);
+  const roles = new Map<string, ErrorRole>();
+  if (errors.size === 0) return { errors, roles, failures: [] };
+
+  // `spans` is in depth-first tree order, so walking it backwards sees children before parents.
+  const errorBelow = new Set<string>();
+  const errorChild = new Set<string>();
+  for (let i = trace.spans.length - 1; i >= 0; i--) {
+    const s = trace.spans[i]!;
+    if (s.parentSpanId === null || !trace.byId.has(s.parentSpanId)) continue;
+    if (errors.has(s.spanId)) errorChild.add(s.parentSpanId);
+    if (errors.has(s.spanId) || errorBelow.has(s.spanId)) errorBelow.add(s.parentSpanId);
+  }
+  for (const id of errors) roles.set(id, errorBelow.has(id) ? 'propagated' : 'origin');
+
+  const relays = new Map<string, boolean>();
+  const relaysFailure = (span: Span): boolean => {
+    let known = relays.get(span.spanId);
+    if (known === undefined) {
+      const run = relayRun(trace, span, errors, errorChild);
+      for (const s of run ?? [span]) relays.set(s.spanId, run !== null);
+      known = run !== null;
+    }
+    return known;
+  };
+
+  const failures: FailurePath[] = [];
+  for (const origin of trace.spans) {
+    if (roles.get(origin.spanId) !== 'origin') continue;
+    const path = [origin];
+    let current = origin;
+    let outcome: FailureOutcome | null = null;
+    let absorber: Span | null = null;
+    while (outcome === null) {
+      const parent = current.parentSpanId === null ? undefined : trace.byId.get(current.parentSpanId);
+      if (parent === undefined) {
+        outcome = current === rootSpan(trace) ? 'fatal' : 'detached';
+      } else if (errors.has(parent.spanId)) {
+        path.push(parent);
+        current = parent;
+      } else if (relaysFailure(parent)) {
+        roles.set(parent.spanId, 'relayed');
+        current = parent;
+      } else {
+        roles.set(parent.spanId, 'absorbed');
+        outcome = 'absorbed';
+        absorber = parent;
+      }
+    }
+    failures.push({ origin, path, outcome, absorber });
+  }
+  // An OK/unset span with an error child that no origin's walk reached (its error child's
+  // failure has no origin of its own, see the module comment) still handled a failure.
+  for (const id of errorChild) {
+    if (errors.has(id) || roles.has(id)) continue;
+    const span = trace.byId.get(id);
+    if (span) roles.set(id, relaysFailure(span) ? 'relayed' : 'absorbed');
+  }
+  return { errors, roles, failures };
+}
+
+/**
+ * A failure passes through a non-error span without being handled when instrumentation
+ * simply did not record it: a run of unset spans (not OK: OK means someone decided it
+ * succeeded) in one service, directly under an error span of the same service that has
+ * no error child — that span failed, and the only way a failure from below could have
+ * reached it is through this run. The OpenTelemetry Demo's checkout service shows it: a
+ * failing `CartService/GetCart` call returns its error through an unset internal
+ * `prepareOrderItemsAndShippingQuoteFromCart` to the failing `PlaceOrder`. Returns the
+ * run, bottom first, or null when the span absorbs the failure.
+ */
+function relayRun(trace: Trace, span: Span, errors: ReadonlySet<string>, errorChild: ReadonlySet<string>): Span[] | null {
+  const run: Span[] = [];
+  let current: Span | undefined = span;
+  while (current !== undefined && !errors.has(current.spanId)) {
+    if (current.status !== 'unset' || current.service !== span.service) return null;
+    run.push(current);
+    current = current.parentSpanId === null ? undefined : trace.byId.get(current.parentSpanId);
+  }
+  if (current === undefined || current.service !== span.service || errorChild.has(current.spanId)) return null;
+  return run;
+}
+
+/**
+ * A failure path as text, from where it ended down to the origin:
+ * `gateway POST /v1/ask → rag-service ask → vector-store search [TimeoutError]`. A
+ * client (or producer) span between a span of its own service and the server (or
+ * consumer) span it called adds nothing the two around it do not say, and is left out;
+ * at the top of the chain (a load generator's request) it stays. An absorbed failure
+ * starts at the span that absorbed it, marked `(absorbed)`.
+ */
+export function describeChain(failure: FailurePath): string {
+  const spans = [...(failure.absorber ? [failure.absorber] : []), ...[...failure.path].reverse()];
+  const steps: string[] = [];
+  spans.forEach((span, i) => {
+    const above = spans[i - 1];
+    const below = spans[i + 1];
+    const isCall = span.kind === 'client' || span.kind === 'producer';
+    const calleeBelow = below !== undefined && below.parentSpanId === span.spanId && (below.kind === 'server' || below.kind === 'consumer');
+    if (isCall && calleeBelow && above !== undefined && above.service === span.service) return;
+    steps.push(span === failure.absorber ? `${label(span)} (absorbed)` : label(span));
+  });
+  const type = errorTypeOf(failure.origin);
+  return `${steps.join(' → ')}${type === null ? '' : ` [${type}]`}`;
+}
+
+const label = (span: Span): string => `${span.service} ${span.name}`;
+
+// ---------------------------------------------------------------------------------------
+// Grouping across traces
+// ---------------------------------------------------------------------------------------
+
+/** A tally of named things that remembers which came first, for "most common, first seen on ties". */
+class Tally<T> {
+  private readonly counts = new Map<string, { value: T; count: number }>();
+  add(key: string, value: T): void {
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { value, count: 1 });
+  }
+  /** Most counted first; ties keep first-seen order (Array.prototype.sort is stable). */
+  ranked(): { value: T; count: number }[] {
+    return [...this.counts.values()].sort((a, b) => b.count - a.count);
+  }
+}
+
+interface GroupDraft {
+  service: string;
+  name: string;
+  errorType: string | null;
+  message: string | null;
+  sampleMessage: string | null;
+  count: number;
+  traceIds: string[];
+  fatal: number;
+  absorbed: number;
+  detached: number;
+  /** Error ancestors reached, by service and name: the distinct span ids. */
+  propagatedTo: Map<string, { ref: SpanRef; spans: Set<string> }>;
+  absorbers: Tally<SpanRef>;
+  chains: Tally<string>;
+  suspects: Tally<SpanRef>;
+}
+
+const refKey = (s: SpanRef): string => JSON.stringify([s.service, s.name]);
+
+/** Earliest trace first (wall clock), so "first seen" does not depend on the order of the input files. */
+function chronological(traces: readonly Trace[]): Trace[] {
+  return [...traces].sort((a, b) => {
+    const origin = a.originNs < b.originNs ? -1 : a.originNs > b.originNs ? 1 : 0;
+    return origin || a.startMs - b.startMs || (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0);
+  });
+}
+
+/** The error roots of a set of traces, grouped by fingerprint, most frequent first. */
+export function errorRoots(traces: readonly Trace[], options: ErrorRootsOptions = {}): ErrorReport {
+  const maxExamples = options.maxExamples ?? 3;
+  const groups = new Map<string, GroupDraft>();
+  const report: ErrorReport = {
+    traces: traces.length,
+    failedTraces: 0,
+    errorSpans: 0,
+    originSpans: 0,
+    propagatedSpans: 0,
+    absorbingSpans: 0,
+    groups: 0,
+    roots: [],
+  };
+
+  for (const trace of chronological(traces)) {
+    const { errors, roles, failures } = traceFailures(trace);
+    const root = rootSpan(trace);
+    if (root !== undefined && errors.has(root.spanId)) report.failedTraces++;
+    report.errorSpans += errors.size;
+    for (const role of roles.values()) {
+      if (role === 'origin') report.originSpans++;
+      else if (role === 'propagated') report.propagatedSpans++;
+      else if (role === 'absorbed') report.absorbingSpans++;
+    }
+
+    for (const failure of failures) {
+      const { origin } = failure;
+      const errorType = errorTypeOf(origin);
+      const rawMessage = errorMessageOf(origin);
+      const message = rawMessage === null ? null : normalizeMessage(rawMessage);
+      const key = JSON.stringify([origin.service, origin.name, errorType, message]);
+      let group = groups.get(key);
+      if (!group) {
+        group = {
+          service: origin.service,
+          name: origin.name,
+          errorType,
+          message,
+          sampleMessage: rawMessage,
+          count: 0,
+          traceIds: [],
+          fatal: 0,
+          absorbed: 0,
+          detached: 0,
+          propagatedTo: new Map(),
+          absorbers: new Tally(),
+          chains: new Tally(),
+          suspects: new Tally(),
+        };
+        groups.set(key, group);
+      }
+      group.count++;
+      if (group.traceIds[group.traceIds.length - 1] !== trace.traceId) group.traceIds.push(trace.traceId);
+      group[failure.outcome]++;
+      for (const ancestor of failure.path.slice(1)) {
+        const ref = { service: ancestor.service, name: ancestor.name };
+        const entry = group.propagatedTo.get(refKey(ref)) ?? { ref, spans: new Set<string>() };
+        entry.spans.add(`${trace.traceId}/${ancestor.spanId}`);
+        group.propagatedTo.set(refKey(ref), entry);
+      }
+      if (failure.absorber) group.absorbers.add(refKey(failure.absorber), { service: failure.absorber.service, name: failure.absorber.name });
+      const chain = describeChain(failure);
+      group.chains.add(chain, chain);
+      const suspect = timeoutSuspect(trace, origin);
+      if (suspect) group.suspects.add(refKey(suspect), { service: suspect.service, name: suspect.name });
+    }
+  }
+
+  const counted = (entry: { value: SpanRef; count: number } | undefined): SpanRefCount | null =>
+    entry ? { service: entry.value.service, name: entry.value.name, count: entry.count } : null;
+  const roots = [...groups.values()].map((g): ErrorRootGroup => ({
+    service: g.service,
+    name: g.name,
+    count: g.count,
+    errorType: g.errorType,
+    message: g.message,
+    sampleMessage: g.sampleMessage,
+    exampleTraceIds: g.traceIds.slice(0, maxExamples),
+    // Stable sort: equally reached ancestors stay nearest-first, as the walks met them.
+    propagatedTo: [...g.propagatedTo.values()]
+      .map((e) => ({ ...e.ref, count: e.spans.size }))
+      .sort((a, b) => b.count - a.count),
+    tracesAffected: g.traceIds.length,
+    fatal: g.fatal,
+    absorbed: g.absorbed,
+    detached: g.detached,
+    absorbedBy: counted(g.absorbers.ranked()[0]),
+    chain: g.chains.ranked()[0]?.value ?? '',
+    suspect: counted(g.suspects.ranked()[0]),
+  }));
+  roots.sort(
+    (a, b) =>
+      b.count - a.count ||
+      b.fatal - a.fatal ||
+      compareText(a.service, b.service) ||
+      compareText(a.name, b.name) ||
+      compareText(a.errorType ?? '', b.errorType ?? '') ||
+      compareText(a.message ?? '', b.message ?? ''),
+  );
+  report.groups = roots.length;
+  report.roots = options.limit === undefined ? roots : roots.slice(0, options.limit);
+  return report;
+}
+
+/** Code-unit order: the same in every locale, unlike localeCompare. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
