@@ -1,4 +1,5 @@
 import type { Ms, Span, Trace } from '../model/span.js';
+import { isErrorSpan } from './error-span.js';
 import { percentile, sortedNumbers } from './stats.js';
 import { rootSpan } from './trace-summary.js';
 
@@ -81,8 +82,10 @@ export interface DependencyMap {
 
 /**
  * Attributes that name an uninstrumented peer, strongest first: the peer's own service
- * name, then the kind of database, then the LLM provider, then the address called.
- * The current semantic-convention name precedes the deprecated one in each pair.
+ * name, then the kind of database, then the LLM provider, then the address called, and
+ * last the host of the URL called (older HTTP instrumentations, such as the OpenTelemetry
+ * demo's load generator, record only `http.url`). The current semantic-convention name
+ * precedes the deprecated one in each pair. Ports are left out: one peer, one node.
  */
 export const PEER_ATTRIBUTES: readonly string[] = [
   'service.peer.name',
@@ -94,6 +97,8 @@ export const PEER_ATTRIBUTES: readonly string[] = [
   'server.address',
   'net.peer.name',
   'http.host',
+  'url.full',
+  'http.url',
 ];
 
 /** The name of the peer a client span calls according to its attributes, or null. */
@@ -102,11 +107,20 @@ export function peerName(span: Span): string | null {
     const value = span.attributes[key];
     if (typeof value !== 'string') continue;
     let name = value.trim();
-    // `Host` headers carry the port; `server.address` never does, and one peer should be one node.
+    // `Host` headers carry the port.
     if (key === 'http.host') name = name.replace(/^([^:[\]]+|\[[^\]]*\]):\d+$/, '$1');
+    else if (key === 'url.full' || key === 'http.url') name = urlHost(name);
     if (name !== '') return name;
   }
   return null;
+}
+
+function urlHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }
 
 const isCaller = (span: Span): boolean => span.kind === 'client' || span.kind === 'producer';
@@ -144,7 +158,7 @@ export function dependencyMap(traces: readonly Trace[]): DependencyMap {
       }
       edge.kinds.add(kind);
       edge.durations.push(span.durationMs);
-      if (span.status === 'error') edge.errors++;
+      if (isErrorSpan(span)) edge.errors++;
       if (edge.lastTrace !== traceIndex) {
         edge.lastTrace = traceIndex;
         edge.traces++;
@@ -154,7 +168,7 @@ export function dependencyMap(traces: readonly Trace[]): DependencyMap {
     for (const span of trace.spans) {
       const service = services.get(span.service) ?? { spans: 0, errors: 0, entry: false };
       service.spans++;
-      if (span.status === 'error') service.errors++;
+      if (isErrorSpan(span)) service.errors++;
       services.set(span.service, service);
     }
     const root = rootSpan(trace);

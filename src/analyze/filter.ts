@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import { parseDuration } from '../util/duration.js';
+import { isErrorSpan } from './error-span.js';
 
 /** `--where KEY=VALUE` and friends. */
 export interface Condition {
@@ -110,7 +111,7 @@ export function hasSpanConditions(f: TraceFilter): boolean {
 export function traceMatches(trace: Trace, f: TraceFilter): boolean {
   if (f.minDurationMs !== undefined && trace.durationMs < f.minDurationMs) return false;
   if (f.maxDurationMs !== undefined && trace.durationMs > f.maxDurationMs) return false;
-  if (f.errors && !trace.spans.some((s) => s.status === 'error')) return false;
+  if (f.errors && !trace.spans.some(isErrorSpan)) return false;
   if (hasSpanConditions(f) && !trace.spans.some((s) => spanMatches(s, f))) return false;
   return true;
 }

@@ -1,4 +1,5 @@
 import type { Ms, Span, Trace } from '../model/span.js';
+import { isErrorSpan } from './error-span.js';
 
 /** One row of `find`: the facts about a trace a user scans a list for. */
 export interface TraceSummary {
@@ -19,12 +20,13 @@ export function rootSpan(trace: Trace): Span | undefined {
 
 /** DESIGN.md: a failed trace is one whose root span is an error span. */
 export function isFailedTrace(trace: Trace): boolean {
-  return rootSpan(trace)?.status === 'error';
+  const root = rootSpan(trace);
+  return root !== undefined && isErrorSpan(root);
 }
 
 export function errorCount(trace: Trace): number {
   let n = 0;
-  for (const s of trace.spans) if (s.status === 'error') n++;
+  for (const s of trace.spans) if (isErrorSpan(s)) n++;
   return n;
 }
 

@@ -1,4 +1,5 @@
 import type { CriticalSection } from '../analyze/critical-path.js';
+import { isErrorSpan } from '../analyze/error-span.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import { errorCount, traceStart } from '../analyze/trace-summary.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
@@ -82,7 +83,7 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   for (const row of rows) {
     const first = row.spans[0]!;
     const critical = row.spans.some((s) => view.critical.has(s.spanId));
-    const failed = row.spans.filter((s) => s.status === 'error');
+    const failed = row.spans.filter(isErrorSpan);
     const label = fitText(`${row.guides}${labelOf(row)}`, labelWidth);
     const duration = row.spans.reduce((a, s) => a + s.durationMs, 0);
     const self = row.spans.reduce((a, s) => a + (view.selfMs.get(s.spanId) ?? 0), 0);
@@ -170,7 +171,7 @@ function labelOf(row: Row): string {
     min = Math.min(min, s.durationMs);
     max = Math.max(max, s.durationMs);
   }
-  const errors = row.spans.filter((s) => s.status === 'error').length;
+  const errors = row.spans.filter(isErrorSpan).length;
   return `×${row.spans.length} ${first.name} ${formatDuration(min)}–${formatDuration(max)}${errors > 0 ? `, ${errors} failed` : ''}${hidden}`;
 }
 

@@ -293,6 +293,9 @@ describe('peerName', () => {
     [{ 'http.host': 'shop.example.com:8080' }, 'shop.example.com'],
     [{ 'http.host': '[::1]:8080' }, '[::1]'],
     [{ 'peer.service': '  ', 'db.system': 'mongodb' }, 'mongodb'],
+    [{ 'url.full': 'https://api.example.com:8443/v1/x?q=1' }, 'api.example.com'],
+    [{ 'http.url': 'http://frontend-proxy:8080/api/cart' }, 'frontend-proxy'],
+    [{ 'http.url': '/relative/only' }, null],
     [{ 'server.port': 443 }, null],
   ])('%j → %s', (attributes, expected) => {
     expect(peerName(span(attributes))).toBe(expected);
@@ -382,6 +385,17 @@ describe('dependencyMap on real fixtures', () => {
     expect(edge(map, 'frontend', 'customer').p50Ms).toBeCloseTo(312.324, 3);
     expect(map.services.filter((s) => s.virtual).map((s) => s.name)).toEqual(['redis']);
     expect(node(map, 'redis-manual')).toMatchObject({ spans: 14, errors: 3 });
+  });
+
+  it('OpenTelemetry demo export: partial traces merge peer-named calls into the real edge', async () => {
+    // 64 loadgenerator calls reach a frontend-proxy span; 19 more have no child in this
+    // capture and name their peer only by `http.url`. Four checkoutservice gRPC calls carry
+    // only rpc.* attributes: counted, not drawn.
+    const map = dependencyMap(await loadFixture('fixtures/otlp/otel-demo-collector-export.jsonl'));
+    expect(edge(map, 'loadgenerator', 'frontend-proxy')).toMatchObject({ kind: 'real', calls: 83 });
+    expect(edge(map, 'frontend-proxy', 'frontend')).toMatchObject({ kind: 'real', calls: 75 });
+    expect(map.unresolvedCalls).toBe(4);
+    expect(map.services.filter((s) => s.entry).map((s) => s.name)).toEqual(['flagd', 'frontend', 'loadgenerator']);
   });
 
   it('Zipkin Kafka: producer → consumer across services; sends nobody consumed go to the broker', async () => {

@@ -4,12 +4,12 @@ import {
   errorMessageOf,
   errorRoots,
   errorTypeOf,
-  isErrorSpan,
   normalizeMessage,
   traceFailures,
   type ErrorReport,
   type ErrorRootGroup,
 } from '../../src/analyze/errors.js';
+import { isErrorSpan } from '../../src/analyze/error-span.js';
 import type { Io } from '../../src/io.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Attributes, SpanRecord, Trace } from '../../src/model/span.js';

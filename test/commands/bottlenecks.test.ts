@@ -1,10 +1,9 @@
+import { runCli } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
-import { bottlenecksCommand } from '../../src/commands/bottlenecks.js';
 import { DEMO_EPOCH_MS, DEMO_SEED, DEMO_TRACE_COUNT, generateDemoTraces, rootSpan } from '../../scripts/demo-traces.js';
-import { runCommand } from '../helpers/command.js';
 import { DEMO_FORMATS } from '../helpers/demo.js';
 
-const run = (args: string[], tty?: number) => runCommand(bottlenecksCommand, ['bottlenecks', ...args], tty === undefined ? {} : { tty });
+const run = (args: string[], tty?: number) => runCli(['bottlenecks', ...args], tty === undefined ? {} : { tty });
 const model = generateDemoTraces({ seed: DEMO_SEED, count: DEMO_TRACE_COUNT, startEpochMs: DEMO_EPOCH_MS });
 
 describe('tracectl bottlenecks', () => {

@@ -1,10 +1,9 @@
+import { runCli } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
-import { cacheCommand } from '../../src/commands/cache.js';
 import manifest from '../../fixtures/demo/manifest.json' with { type: 'json' };
-import { runCommand } from '../helpers/command.js';
 import { DEMO_FORMATS } from '../helpers/demo.js';
 
-const run = (args: string[]) => runCommand(cacheCommand, ['cache', ...args]);
+const run = (args: string[]) => runCli(['cache', ...args]);
 
 describe('tracectl cache', () => {
   it('prints the contract as JSON, schema tracectl/v1', async () => {
@@ -50,7 +49,7 @@ describe('tracectl cache', () => {
   });
 
   it('prints tables on a terminal', async () => {
-    const { code, stdout, stderr } = await runCommand(cacheCommand, ['cache', DEMO_FORMATS.jaeger], { tty: 100 });
+    const { code, stdout, stderr } = await runCli(['cache', DEMO_FORMATS.jaeger], { tty: 100 });
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^gateway +cache_lookup +33 /m);

@@ -1,14 +1,13 @@
+import { runCli } from '../helpers/cli.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { depsCommand } from '../../src/commands/deps.js';
-import { runCommand } from '../helpers/command.js';
 import { DEMO_FORMATS } from '../helpers/demo.js';
 import { HOSTILE, parseDot, parseMermaid, UNPRINTABLE } from '../helpers/graph-text.js';
 import { cleanText } from '../../src/report/sanitize.js';
 
-const deps = (args: string[], fake = {}) => runCommand(depsCommand, ['deps', ...args], fake);
+const deps = (args: string[], fake = {}) => runCli(['deps', ...args], fake);
 
 interface DepsBody {
   schema: string;
