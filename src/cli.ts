@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './commands/analyze.js';
 import { bottlenecksCommand } from './commands/bottlenecks.js';
 import { cacheCommand } from './commands/cache.js';
 import { depsCommand } from './commands/deps.js';
@@ -30,7 +31,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const make of [showCommand, findCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

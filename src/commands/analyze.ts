@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { bottlenecks } from '../analyze/bottlenecks.js';
+import { cacheEffectiveness } from '../analyze/cache.js';
+import { dependencyMap } from '../analyze/deps.js';
+import { errorRoots } from '../analyze/errors.js';
+import type { Io } from '../io.js';
+import { analysisJson, renderAnalysis } from '../report/analyze.js';
+import { renderJson } from '../report/json.js';
+import {
+  addCommonOptions,
+  addFilterOptions,
+  countOption,
+  readSelectedTraces,
+  renderContext,
+  type CommonOptions,
+  type FilterOptions,
+} from './common.js';
+
+export interface AnalyzeOptions extends CommonOptions, FilterOptions {
+  sources: string[];
+  top?: string;
+}
+
+/** A summary shows the top of each analysis; the single-analysis commands show more. */
+const DEFAULT_TOP = 5;
+
+export async function runAnalyze(opts: AnalyzeOptions, io: Io): Promise<number> {
+  const top = opts.top === undefined ? DEFAULT_TOP : countOption('--top', opts.top);
+  const traces = await readSelectedTraces(opts.sources, opts, io);
+  const analysis = {
+    bottlenecks: bottlenecks(traces),
+    errors: errorRoots(traces, { limit: top }),
+    cache: cacheEffectiveness(traces),
+    deps: dependencyMap(traces),
+  };
+  if (opts.json) io.stdout.write(renderJson(analysisJson(analysis, { top })));
+  else io.stdout.write(renderAnalysis(analysis, { top }, renderContext(opts, io)));
+  return 0;
+}
+
+export function analyzeCommand(io: Io, done: (code: number) => void): Command {
+  const cmd = new Command('analyze')
+    .description('bottlenecks, error roots, cache effectiveness and the dependency map in one report')
+    .argument('[sources...]', 'trace files, directories, or - for stdin')
+    .option('--top <n>', `rows per section for bottlenecks and errors (default ${DEFAULT_TOP})`);
+  addFilterOptions(cmd);
+  addCommonOptions(cmd);
+  return cmd.action(async (sources: string[], raw: Omit<AnalyzeOptions, 'sources'>) => {
+    done(await runAnalyze({ ...raw, sources }, io));
+  });
+}

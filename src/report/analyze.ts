@@ -1,0 +1,48 @@
+import type { BottleneckReport } from '../analyze/bottlenecks.js';
+import type { CacheReport } from '../analyze/cache.js';
+import type { DependencyMap } from '../analyze/deps.js';
+import type { ErrorReport } from '../analyze/errors.js';
+import { bottlenecksJson, renderBottlenecks } from './bottlenecks.js';
+import { cacheJson, renderCache } from './cache.js';
+import { depsJson, renderDepsTree } from './deps.js';
+import { errorsJson, renderErrors } from './errors.js';
+import { palette, type RenderContext } from './style.js';
+
+/** The four analyses of `tracectl analyze`, run over the same traces. */
+export interface Analysis {
+  bottlenecks: BottleneckReport;
+  errors: ErrorReport;
+  cache: CacheReport;
+  deps: DependencyMap;
+}
+
+export interface AnalysisView {
+  /** Operations shown in the bottleneck table. */
+  top: number;
+}
+
+/** One report: the top of each analysis under its own heading, each rendered as its command would. */
+export function renderAnalysis(analysis: Analysis, view: AnalysisView, ctx: RenderContext): string {
+  const p = palette(ctx);
+  const rule = (title: string, command: string): string => `${p.bold(title)}  ${p.dim(`(tracectl ${command} for more)`)}\n`;
+  return [
+    rule('Bottlenecks: time on the critical path', 'bottlenecks'),
+    renderBottlenecks(analysis.bottlenecks, { top: view.top }, ctx),
+    rule('Errors: where failures start', 'errors'),
+    renderErrors(analysis.errors, ctx),
+    rule('Cache effectiveness', 'cache'),
+    renderCache(analysis.cache, ctx),
+    rule('Service dependencies', 'deps'),
+    renderDepsTree(analysis.deps, ctx),
+  ].join('\n');
+}
+
+/** `analyze --json`: `{bottlenecks, errors, cache, deps}`, each as its own command prints it. */
+export function analysisJson(analysis: Analysis, view: AnalysisView): object {
+  return {
+    bottlenecks: bottlenecksJson(analysis.bottlenecks, { top: view.top }),
+    errors: errorsJson(analysis.errors),
+    cache: cacheJson(analysis.cache),
+    deps: depsJson(analysis.deps),
+  };
+}
