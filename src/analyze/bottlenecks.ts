@@ -1,4 +1,5 @@
 import type { Ms, Trace } from '../model/span.js';
+import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { selfTimes } from './self-time.js';
 import { percentile, sortedNumbers } from './stats.js';
@@ -96,6 +97,12 @@ interface Accumulator {
 /** Per trace, the critical time of each operation: what the bands are built from. */
 type CriticalMix = Map<string, Ms>;
 
+interface TraceMix {
+  traceId: string;
+  durationMs: Ms;
+  mix: CriticalMix;
+}
+
 const keyOf = (service: string, name: string): string => `${service}\u0000${name}`;
 
 /**
@@ -105,13 +112,22 @@ const keyOf = (service: string, name: string): string => `${service}\u0000${name
  * from one that is merely waited on often. Asynchronous followers are counted (their
  * self time and duration are real work) but never reach the path.
  */
-export function bottlenecks(traces: readonly Trace[], options: BottleneckOptions = {}): BottleneckReport {
-  const ops = new Map<string, Accumulator>();
-  const mixes: { trace: Trace; mix: CriticalMix }[] = [];
-  let totalDurationMs = 0;
+export function bottlenecks(traces: Iterable<Trace>, options: BottleneckOptions = {}): BottleneckReport {
+  return foldTraces(new BottleneckAccumulator(options), traces);
+}
 
-  for (const trace of traces) {
-    totalDurationMs += trace.durationMs;
+/** `bottlenecks` one trace at a time: keeps per-operation numbers, and per-trace mixes only for bands. */
+export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport> {
+  private readonly ops = new Map<string, Accumulator>();
+  private readonly mixes: TraceMix[] = [];
+  private totalDurationMs = 0;
+  private traces = 0;
+
+  constructor(private readonly options: BottleneckOptions = {}) {}
+
+  add(trace: Trace): void {
+    this.traces++;
+    this.totalDurationMs += trace.durationMs;
     const critical = criticalTimeBySpan(criticalPath(trace));
     const self = selfTimes(trace);
     const mix: CriticalMix = new Map();
@@ -119,10 +135,10 @@ export function bottlenecks(traces: readonly Trace[], options: BottleneckOptions
     const onPath = new Set<string>();
     for (const span of trace.spans) {
       const key = keyOf(span.service, span.name);
-      let op = ops.get(key);
+      let op = this.ops.get(key);
       if (!op) {
         op = { service: span.service, name: span.name, durations: [], selfs: [], criticalMs: 0, traces: 0, tracesOnPath: 0 };
-        ops.set(key, op);
+        this.ops.set(key, op);
       }
       op.durations.push(span.durationMs);
       op.selfs.push(self.get(span.spanId) ?? 0);
@@ -135,33 +151,36 @@ export function bottlenecks(traces: readonly Trace[], options: BottleneckOptions
       }
     }
     for (const key of seen) {
-      const op = ops.get(key)!;
+      const op = this.ops.get(key)!;
       op.traces++;
       if (onPath.has(key)) op.tracesOnPath++;
     }
-    mixes.push({ trace, mix });
+    if (this.options.bands) this.mixes.push({ traceId: trace.traceId, durationMs: trace.durationMs, mix });
   }
 
-  const operations = [...ops.values()].map((op): OperationBottleneck => {
-    const durations = sortedNumbers(op.durations);
-    const selfs = sortedNumbers(op.selfs);
-    return {
-      service: op.service,
-      name: op.name,
-      count: durations.length,
-      traces: op.traces,
-      criticalMs: op.criticalMs,
-      criticalShare: totalDurationMs > 0 ? op.criticalMs / totalDurationMs : 0,
-      onPathFrequency: op.traces > 0 ? op.tracesOnPath / op.traces : 0,
-      selfMs: { ...percentiles(selfs), total: selfs.reduce((a, b) => a + b, 0) },
-      durationMs: percentiles(durations),
-    };
-  });
-  operations.sort((a, b) => b.criticalMs - a.criticalMs || byName(a, b));
+  result(): BottleneckReport {
+    const { totalDurationMs } = this;
+    const operations = [...this.ops.values()].map((op): OperationBottleneck => {
+      const durations = sortedNumbers(op.durations);
+      const selfs = sortedNumbers(op.selfs);
+      return {
+        service: op.service,
+        name: op.name,
+        count: durations.length,
+        traces: op.traces,
+        criticalMs: op.criticalMs,
+        criticalShare: totalDurationMs > 0 ? op.criticalMs / totalDurationMs : 0,
+        onPathFrequency: op.traces > 0 ? op.tracesOnPath / op.traces : 0,
+        selfMs: { ...percentiles(selfs), total: selfs.reduce((a, b) => a + b, 0) },
+        durationMs: percentiles(durations),
+      };
+    });
+    operations.sort((a, b) => b.criticalMs - a.criticalMs || byName(a, b));
 
-  const report: BottleneckReport = { traces: traces.length, totalDurationMs, operations };
-  if (options.bands) report.bands = compareBands(mixes, ops);
-  return report;
+    const report: BottleneckReport = { traces: this.traces, totalDurationMs, operations };
+    if (this.options.bands) report.bands = compareBands(this.mixes, this.ops);
+    return report;
+  }
 }
 
 function percentiles(sorted: readonly number[]): Percentiles {
@@ -179,9 +198,9 @@ function byName(a: { service: string; name: string }, b: { service: string; name
  * Shares are of the band's critical time (the sum of its critical sections) rather than
  * of its durations, so each band's shares add up to 1 and read as a mix.
  */
-function compareBands(mixes: readonly { trace: Trace; mix: CriticalMix }[], ops: ReadonlyMap<string, Accumulator>): BandComparison | null {
+function compareBands(mixes: readonly TraceMix[], ops: ReadonlyMap<string, Accumulator>): BandComparison | null {
   if (mixes.length < 2) return null;
-  const ordered = [...mixes].sort((a, b) => a.trace.durationMs - b.trace.durationMs || a.trace.traceId.localeCompare(b.trace.traceId));
+  const ordered = [...mixes].sort((a, b) => a.durationMs - b.durationMs || a.traceId.localeCompare(b.traceId));
   const fast = ordered.slice(0, Math.max(1, Math.floor(ordered.length * FAST_BAND)));
   const slow = ordered.slice(ordered.length - Math.max(1, Math.ceil(ordered.length * SLOW_BAND)));
 
@@ -218,8 +237,8 @@ function compareBands(mixes: readonly { trace: Trace; mix: CriticalMix }[], ops:
   operations.sort((a, b) => b.growth - a.growth || byName(a, b));
   const band = (b: typeof ordered): Band => ({
     traces: b.length,
-    minDurationMs: b[0]!.trace.durationMs,
-    maxDurationMs: b[b.length - 1]!.trace.durationMs,
+    minDurationMs: b[0]!.durationMs,
+    maxDurationMs: b[b.length - 1]!.durationMs,
   });
   return { fast: band(fast), slow: band(slow), operations };
 }

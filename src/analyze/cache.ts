@@ -1,3 +1,4 @@
+import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { median, percentile, sortedNumbers } from './stats.js';
@@ -181,14 +182,26 @@ function requestLatency(span: Span, trace: Trace): Ms {
  * how long requests take on a hit and on a miss, and how much time the hits saved; and
  * per model, how much of the prompt the LLM provider served from its prompt cache.
  */
-export function cacheEffectiveness(traces: readonly Trace[], options: CacheOptions = {}): CacheReport {
-  const keys = [...(options.hitKeys ?? DEFAULT_CACHE_KEYS)];
-  const lookups = new Map<string, { service: string; name: string; items: Lookup[] }>();
-  const unreadable = new Map<string, { count: number; example: string }>();
-  const models = new Map<string, PromptCache>();
-  let cachedExceedsInput = 0;
+export function cacheEffectiveness(traces: Iterable<Trace>, options: CacheOptions = {}): CacheReport {
+  return foldTraces(new CacheAccumulator(options), traces);
+}
 
-  for (const trace of traces) {
+/** `cacheEffectiveness` one trace at a time: keeps one small record per lookup and a tally per model. */
+export class CacheAccumulator implements TraceAccumulator<CacheReport> {
+  private readonly keys: string[];
+  private readonly lookups = new Map<string, { service: string; name: string; items: Lookup[] }>();
+  private readonly unreadable = new Map<string, { count: number; example: string }>();
+  private readonly models = new Map<string, PromptCache>();
+  private cachedExceedsInput = 0;
+  private traces = 0;
+
+  constructor(options: CacheOptions = {}) {
+    this.keys = [...(options.hitKeys ?? DEFAULT_CACHE_KEYS)];
+  }
+
+  add(trace: Trace): void {
+    this.traces++;
+    const { keys, lookups, unreadable, models } = this;
     let critical: Map<string, Ms> | undefined;
     for (const span of trace.spans) {
       const signal = readCacheSignal(span, keys);
@@ -227,7 +240,7 @@ export function cacheEffectiveness(traces: readonly Trace[], options: CacheOptio
         let total = input;
         if (cached > input) {
           total = input + cached;
-          cachedExceedsInput++;
+          this.cachedExceedsInput++;
         }
         const model = modelOf(span);
         let entry = models.get(model);
@@ -243,46 +256,49 @@ export function cacheEffectiveness(traces: readonly Trace[], options: CacheOptio
     }
   }
 
-  const warnings: CacheWarning[] = [];
-  const caches = [...lookups.values()].map(({ service, name, items }) => {
-    const cache = summarize(service, name, items);
-    const hitP50 = cache.hitMs.p50;
-    const missP50 = cache.missMs.p50;
-    if (hitP50 !== null && missP50 !== null && hitP50 > missP50) {
+  result(): CacheReport {
+    const { keys, lookups, unreadable, models, cachedExceedsInput } = this;
+    const warnings: CacheWarning[] = [];
+    const caches = [...lookups.values()].map(({ service, name, items }) => {
+      const cache = summarize(service, name, items);
+      const hitP50 = cache.hitMs.p50;
+      const missP50 = cache.missMs.p50;
+      if (hitP50 !== null && missP50 !== null && hitP50 > missP50) {
+        warnings.push({
+          kind: 'hits-slower-than-misses',
+          service,
+          name,
+          message: `${service} ${name}: requests that hit the cache are slower than those that miss; is the hit flag inverted, or does the hit path do extra work?`,
+        });
+      }
+      return cache;
+    });
+    caches.sort((a, b) => b.lookups - a.lookups || a.name.localeCompare(b.name) || a.service.localeCompare(b.service));
+
+    for (const [key, { count, example }] of unreadable) {
       warnings.push({
-        kind: 'hits-slower-than-misses',
-        service,
-        name,
-        message: `${service} ${name}: requests that hit the cache are slower than those that miss; is the hit flag inverted, or does the hit path do extra work?`,
+        kind: 'unreadable-signal',
+        service: null,
+        name: null,
+        message: `${count} span${count === 1 ? '' : 's'} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
       });
     }
-    return cache;
-  });
-  caches.sort((a, b) => b.lookups - a.lookups || a.name.localeCompare(b.name) || a.service.localeCompare(b.service));
+    if (cachedExceedsInput > 0) {
+      warnings.push({
+        kind: 'cached-exceeds-input',
+        service: null,
+        name: null,
+        message: `${cachedExceedsInput} LLM call${cachedExceedsInput === 1 ? '' : 's'} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
+      });
+    }
 
-  for (const [key, { count, example }] of unreadable) {
-    warnings.push({
-      kind: 'unreadable-signal',
-      service: null,
-      name: null,
-      message: `${count} span${count === 1 ? '' : 's'} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
-    });
+    const promptCaches = [...models.values()]
+      .map((m) => ({ ...m, cachedShare: m.inputTokens > 0 ? m.cachedTokens / m.inputTokens : 0 }))
+      .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model));
+
+    return { traces: this.traces, keys, caches, promptCaches, warnings };
+    }
   }
-  if (cachedExceedsInput > 0) {
-    warnings.push({
-      kind: 'cached-exceeds-input',
-      service: null,
-      name: null,
-      message: `${cachedExceedsInput} LLM call${cachedExceedsInput === 1 ? '' : 's'} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
-    });
-  }
-
-  const promptCaches = [...models.values()]
-    .map((m) => ({ ...m, cachedShare: m.inputTokens > 0 ? m.cachedTokens / m.inputTokens : 0 }))
-    .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model));
-
-  return { traces: traces.length, keys, caches, promptCaches, warnings };
-}
 
 function summarize(service: string, name: string, items: readonly Lookup[]): CacheOperation {
   const hits = items.filter((l) => l.hit).map((l) => l.latencyMs);

@@ -1,4 +1,5 @@
 import type { Ms, Span, Trace } from '../model/span.js';
+import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
 import { percentile, sortedNumbers } from './stats.js';
 import { rootSpan } from './trace-summary.js';
@@ -143,12 +144,20 @@ interface ServiceDraft {
   entry: boolean;
 }
 
-export function dependencyMap(traces: readonly Trace[]): DependencyMap {
-  const services = new Map<string, ServiceDraft>();
-  const edges = new Map<string, EdgeDraft>();
-  let unresolvedCalls = 0;
+export function dependencyMap(traces: Iterable<Trace>): DependencyMap {
+  return foldTraces(new DependencyAccumulator(), traces);
+}
 
-  traces.forEach((trace, traceIndex) => {
+/** `dependencyMap` one trace at a time: keeps per-edge latencies and per-service counts. */
+export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
+  private readonly services = new Map<string, ServiceDraft>();
+  private readonly edges = new Map<string, EdgeDraft>();
+  private unresolvedCalls = 0;
+  private traces = 0;
+
+  add(trace: Trace): void {
+    const traceIndex = this.traces++;
+    const { services, edges } = this;
     const addCall = (from: string, to: string, kind: EdgeKind, span: Span): void => {
       const key = `${from}\u0000${to}`;
       let edge = edges.get(key);
@@ -197,42 +206,46 @@ export function dependencyMap(traces: readonly Trace[]): DependencyMap {
         for (const to of [...called].sort()) addCall(span.service, to, 'real', span);
       } else if (!reachesLocalCallee(span, trace)) {
         const peer = peerName(span);
-        if (peer === null) unresolvedCalls++;
+        if (peer === null) this.unresolvedCalls++;
         else if (peer !== span.service) addCall(span.service, peer, 'virtual', span);
       }
     }
-  });
+  }
 
-  const nodes: ServiceNode[] = [...services].map(([name, s]) => ({ name, ...s, virtual: false }));
-  for (const edge of edges.values()) {
-    if (!services.has(edge.to)) {
-      services.set(edge.to, { spans: 0, errors: 0, entry: false });
-      nodes.push({ name: edge.to, spans: 0, errors: 0, entry: false, virtual: true });
+  result(): DependencyMap {
+    const { services, edges, unresolvedCalls } = this;
+
+    const nodes: ServiceNode[] = [...services].map(([name, s]) => ({ name, ...s, virtual: false }));
+    for (const edge of edges.values()) {
+      if (!services.has(edge.to)) {
+        services.set(edge.to, { spans: 0, errors: 0, entry: false });
+        nodes.push({ name: edge.to, spans: 0, errors: 0, entry: false, virtual: true });
+      }
+    }
+    nodes.sort((a, b) => compareText(a.name, b.name));
+
+    const result: DependencyEdge[] = [...edges.values()].map((e) => {
+      const kind: EdgeKind = e.kinds.has('real') ? 'real' : e.kinds.has('inferred') ? 'inferred' : 'virtual';
+      const sorted = sortedNumbers(e.durations);
+      return {
+        from: e.from,
+        to: e.to,
+        kind,
+        virtual: kind === 'virtual',
+        inferred: kind === 'inferred',
+        calls: sorted.length,
+        errors: e.errors,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+        traces: e.traces,
+        callsPerTrace: sorted.length / e.traces,
+      };
+    });
+    result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
+
+    return { traces: this.traces, services: nodes, edges: result, unresolvedCalls };
     }
   }
-  nodes.sort((a, b) => compareText(a.name, b.name));
-
-  const result: DependencyEdge[] = [...edges.values()].map((e) => {
-    const kind: EdgeKind = e.kinds.has('real') ? 'real' : e.kinds.has('inferred') ? 'inferred' : 'virtual';
-    const sorted = sortedNumbers(e.durations);
-    return {
-      from: e.from,
-      to: e.to,
-      kind,
-      virtual: kind === 'virtual',
-      inferred: kind === 'inferred',
-      calls: sorted.length,
-      errors: e.errors,
-      p50Ms: percentile(sorted, 50),
-      p95Ms: percentile(sorted, 95),
-      traces: e.traces,
-      callsPerTrace: sorted.length / e.traces,
-    };
-  });
-  result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
-
-  return { traces: traces.length, services: nodes, edges: result, unresolvedCalls };
-}
 
 /**
  * The CLIENT/PRODUCER span that owns a crossing below `span`: `span` itself, or the

@@ -1,4 +1,5 @@
 import type { AttributeValue, Span, Trace } from '../model/span.js';
+import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure } from './error-span.js';
 import { rootSpan } from './trace-summary.js';
 
@@ -345,9 +346,11 @@ class Tally<T> {
     if (entry) entry.count++;
     else this.counts.set(key, { value, count: 1 });
   }
-  /** Most counted first; ties keep first-seen order (Array.prototype.sort is stable). */
+  /** Most counted first; ties by key, so the result does not depend on the order traces arrive in. */
   ranked(): { value: T; count: number }[] {
-    return [...this.counts.values()].sort((a, b) => b.count - a.count);
+    return [...this.counts]
+      .sort(([ka, a], [kb, b]) => b.count - a.count || compareText(ka, kb))
+      .map(([, entry]) => entry);
   }
 }
 
@@ -356,14 +359,20 @@ interface GroupDraft {
   name: string;
   errorType: string | null;
   message: string | null;
+  /** The earliest origin's own message, and when that trace started. */
   sampleMessage: string | null;
+  sampleStart: TraceStart;
   count: number;
-  traceIds: string[];
+  /** The earliest traces, at most `maxExamples`, earliest first. */
+  examples: TraceStart[];
+  tracesAffected: number;
+  /** Index of the last trace counted in `tracesAffected`. */
+  lastTrace: number;
   fatal: number;
   absorbed: number;
   detached: number;
-  /** Error ancestors reached, by service and name: the distinct span ids. */
-  propagatedTo: Map<string, { ref: SpanRef; spans: Set<string> }>;
+  /** Error ancestors reached, by service and name: distinct spans, and the nearest they were to the origin. */
+  propagatedTo: Map<string, { ref: SpanRef; spans: number; nearest: number }>;
   absorbers: Tally<SpanRef>;
   chains: Tally<string>;
   suspects: Tally<SpanRef>;
@@ -371,40 +380,51 @@ interface GroupDraft {
 
 const refKey = (s: SpanRef): string => JSON.stringify([s.service, s.name]);
 
-/** Earliest trace first (wall clock), so "first seen" does not depend on the order of the input files. */
-function chronological(traces: readonly Trace[]): Trace[] {
-  return [...traces].sort((a, b) => {
-    const origin = a.originNs < b.originNs ? -1 : a.originNs > b.originNs ? 1 : 0;
-    return origin || a.startMs - b.startMs || (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0);
-  });
+/** When a trace started, to order examples by wall clock whatever order the traces arrive in. */
+interface TraceStart {
+  ns: bigint;
+  traceId: string;
 }
 
-/** The error roots of a set of traces, grouped by fingerprint, most frequent first. */
-export function errorRoots(traces: readonly Trace[], options: ErrorRootsOptions = {}): ErrorReport {
-  const maxExamples = options.maxExamples ?? 3;
-  const groups = new Map<string, GroupDraft>();
-  const report: ErrorReport = {
-    traces: traces.length,
-    failedTraces: 0,
-    errorSpans: 0,
-    originSpans: 0,
-    propagatedSpans: 0,
-    absorbingSpans: 0,
-    groups: 0,
-    roots: [],
-  };
+const startOf = (trace: Trace): TraceStart => ({ ns: trace.originNs + BigInt(Math.round(trace.startMs * 1e6)), traceId: trace.traceId });
+const earlier = (a: TraceStart, b: TraceStart): boolean => a.ns < b.ns || (a.ns === b.ns && a.traceId < b.traceId);
 
-  for (const trace of chronological(traces)) {
+/**
+ * Error roots across `traces`: failures grouped by where they start, with how far they
+ * propagated and where they were absorbed. Examples and the sample message are the
+ * earliest by wall clock, so the report does not depend on the order of the input.
+ */
+export function errorRoots(traces: Iterable<Trace>, options: ErrorRootsOptions = {}): ErrorReport {
+  return foldTraces(new ErrorAccumulator(options), traces);
+}
+
+/** `errorRoots` one trace at a time: keeps one draft per group. */
+export class ErrorAccumulator implements TraceAccumulator<ErrorReport> {
+  private readonly groups = new Map<string, GroupDraft>();
+  private readonly maxExamples: number;
+  private readonly counts = { traces: 0, failedTraces: 0, errorSpans: 0, originSpans: 0, propagatedSpans: 0, absorbingSpans: 0 };
+
+  constructor(private readonly options: ErrorRootsOptions = {}) {
+    this.maxExamples = options.maxExamples ?? 3;
+  }
+
+  add(trace: Trace): void {
+    const { counts, groups } = this;
+    const traceIndex = counts.traces++;
     const { errors, roles, failures } = traceFailures(trace);
     const root = rootSpan(trace);
-    if (root !== undefined && errors.has(root.spanId)) report.failedTraces++;
-    report.errorSpans += errors.size;
+    if (root !== undefined && errors.has(root.spanId)) counts.failedTraces++;
+    counts.errorSpans += errors.size;
     for (const role of roles.values()) {
-      if (role === 'origin') report.originSpans++;
-      else if (role === 'propagated') report.propagatedSpans++;
-      else if (role === 'absorbed') report.absorbingSpans++;
+      if (role === 'origin') counts.originSpans++;
+      else if (role === 'propagated') counts.propagatedSpans++;
+      else if (role === 'absorbed') counts.absorbingSpans++;
     }
+    if (failures.length === 0) return;
 
+    const start = startOf(trace);
+    // Ancestors already counted in this trace, per group: a span several failures pass through is one span.
+    const reached = new Set<string>();
     for (const failure of failures) {
       const { origin } = failure;
       const errorType = errorTypeOf(origin);
@@ -419,8 +439,11 @@ export function errorRoots(traces: readonly Trace[], options: ErrorRootsOptions 
           errorType,
           message,
           sampleMessage: rawMessage,
+          sampleStart: start,
           count: 0,
-          traceIds: [],
+          examples: [],
+          tracesAffected: 0,
+          lastTrace: -1,
           fatal: 0,
           absorbed: 0,
           detached: 0,
@@ -430,16 +453,27 @@ export function errorRoots(traces: readonly Trace[], options: ErrorRootsOptions 
           suspects: new Tally(),
         };
         groups.set(key, group);
+      } else if (earlier(start, group.sampleStart)) {
+        group.sampleMessage = rawMessage;
+        group.sampleStart = start;
       }
       group.count++;
-      if (group.traceIds[group.traceIds.length - 1] !== trace.traceId) group.traceIds.push(trace.traceId);
-      group[failure.outcome]++;
-      for (const ancestor of failure.path.slice(1)) {
-        const ref = { service: ancestor.service, name: ancestor.name };
-        const entry = group.propagatedTo.get(refKey(ref)) ?? { ref, spans: new Set<string>() };
-        entry.spans.add(`${trace.traceId}/${ancestor.spanId}`);
-        group.propagatedTo.set(refKey(ref), entry);
+      if (group.lastTrace !== traceIndex) {
+        group.lastTrace = traceIndex;
+        group.tracesAffected++;
+        this.addExample(group, start);
       }
+      group[failure.outcome]++;
+      failure.path.slice(1).forEach((ancestor, distance) => {
+        const ref = { service: ancestor.service, name: ancestor.name };
+        const entry = group.propagatedTo.get(refKey(ref)) ?? { ref, spans: 0, nearest: distance };
+        entry.nearest = Math.min(entry.nearest, distance);
+        if (!reached.has(`${key}/${ancestor.spanId}`)) {
+          reached.add(`${key}/${ancestor.spanId}`);
+          entry.spans++;
+        }
+        group.propagatedTo.set(refKey(ref), entry);
+      });
       if (failure.absorber) group.absorbers.add(refKey(failure.absorber), { service: failure.absorber.service, name: failure.absorber.name });
       const chain = describeChain(failure);
       group.chains.add(chain, chain);
@@ -448,40 +482,55 @@ export function errorRoots(traces: readonly Trace[], options: ErrorRootsOptions 
     }
   }
 
-  const counted = (entry: { value: SpanRef; count: number } | undefined): SpanRefCount | null =>
-    entry ? { service: entry.value.service, name: entry.value.name, count: entry.count } : null;
-  const roots = [...groups.values()].map((g): ErrorRootGroup => ({
-    service: g.service,
-    name: g.name,
-    count: g.count,
-    errorType: g.errorType,
-    message: g.message,
-    sampleMessage: g.sampleMessage,
-    exampleTraceIds: g.traceIds.slice(0, maxExamples),
-    // Stable sort: equally reached ancestors stay nearest-first, as the walks met them.
-    propagatedTo: [...g.propagatedTo.values()]
-      .map((e) => ({ ...e.ref, count: e.spans.size }))
-      .sort((a, b) => b.count - a.count),
-    tracesAffected: g.traceIds.length,
-    fatal: g.fatal,
-    absorbed: g.absorbed,
-    detached: g.detached,
-    absorbedBy: counted(g.absorbers.ranked()[0]),
-    chain: g.chains.ranked()[0]?.value ?? '',
-    suspect: counted(g.suspects.ranked()[0]),
-  }));
-  roots.sort(
-    (a, b) =>
-      b.count - a.count ||
-      b.fatal - a.fatal ||
-      compareText(a.service, b.service) ||
-      compareText(a.name, b.name) ||
-      compareText(a.errorType ?? '', b.errorType ?? '') ||
-      compareText(a.message ?? '', b.message ?? ''),
-  );
-  report.groups = roots.length;
-  report.roots = options.limit === undefined ? roots : roots.slice(0, options.limit);
-  return report;
+  result(): ErrorReport {
+    const counted = (entry: { value: SpanRef; count: number } | undefined): SpanRefCount | null =>
+      entry ? { service: entry.value.service, name: entry.value.name, count: entry.count } : null;
+    const roots = [...this.groups.values()].map((g): ErrorRootGroup => ({
+      service: g.service,
+      name: g.name,
+      count: g.count,
+      errorType: g.errorType,
+      message: g.message,
+      sampleMessage: g.sampleMessage,
+      exampleTraceIds: g.examples.map((e) => e.traceId),
+      // Equally reached ancestors: the nearer to the origin first.
+      propagatedTo: [...g.propagatedTo.values()]
+        .sort((a, b) => b.spans - a.spans || a.nearest - b.nearest || compareText(refKey(a.ref), refKey(b.ref)))
+        .map((e) => ({ ...e.ref, count: e.spans })),
+      tracesAffected: g.tracesAffected,
+      fatal: g.fatal,
+      absorbed: g.absorbed,
+      detached: g.detached,
+      absorbedBy: counted(g.absorbers.ranked()[0]),
+      chain: g.chains.ranked()[0]?.value ?? '',
+      suspect: counted(g.suspects.ranked()[0]),
+    }));
+    roots.sort(
+      (a, b) =>
+        b.count - a.count ||
+        b.fatal - a.fatal ||
+        compareText(a.service, b.service) ||
+        compareText(a.name, b.name) ||
+        compareText(a.errorType ?? '', b.errorType ?? '') ||
+        compareText(a.message ?? '', b.message ?? ''),
+    );
+    return {
+      ...this.counts,
+      groups: roots.length,
+      roots: this.options.limit === undefined ? roots : roots.slice(0, this.options.limit),
+    };
+  }
+
+  /** Keeps the `maxExamples` earliest traces, earliest first. */
+  private addExample(group: GroupDraft, start: TraceStart): void {
+    const examples = group.examples;
+    if (this.maxExamples <= 0) return;
+    if (examples.length === this.maxExamples && !earlier(start, examples[examples.length - 1]!)) return;
+    let i = examples.length;
+    while (i > 0 && earlier(start, examples[i - 1]!)) i--;
+    examples.splice(i, 0, start);
+    if (examples.length > this.maxExamples) examples.pop();
+  }
 }
 
 /** Code-unit order: the same in every locale, unlike localeCompare. */

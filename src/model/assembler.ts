@@ -1,0 +1,79 @@
+import { buildTrace } from './build-trace.js';
+import type { SpanRecord, Trace } from './span.js';
+
+/**
+ * Spans read since a trace's last span after which it is taken to be complete. Exporters
+ * batch by time, so a trace's spans sit close together in a file; 100,000 spans is hours
+ * of batches for a small service and minutes for a busy one, and bounds what is held.
+ */
+export const DEFAULT_WINDOW_SPANS = 100_000;
+
+interface Pending {
+  records: SpanRecord[];
+  /** Value of `seen` when the trace last received a span. */
+  lastSeen: number;
+}
+
+/**
+ * Groups a stream of spans into traces without holding the whole stream: a trace is
+ * complete once `window` spans have arrived since its last one (like a tail sampler's
+ * decision wait), and is then built and handed to `onTrace`. Memory is bounded by the
+ * window, not the input.
+ *
+ * A span that arrives for a trace already handed on cannot join it; it starts a new,
+ * partial trace with the same id (nothing is dropped), and `lateSpans` counts it so the
+ * caller can say so and suggest a larger window. With `window = Infinity` nothing is
+ * handed on before `flush`, which is exactly `buildTraces` over everything.
+ */
+export class TraceAssembler {
+  private readonly pending = new Map<string, Pending>();
+  private readonly completed = new Set<string>();
+  private seen = 0;
+  private nextCheck: number;
+  lateSpans = 0;
+
+  constructor(
+    private readonly onTrace: (trace: Trace) => void,
+    private readonly window: number = DEFAULT_WINDOW_SPANS,
+  ) {
+    this.nextCheck = window;
+  }
+
+  add(record: SpanRecord): void {
+    this.seen++;
+    let entry = this.pending.get(record.traceId);
+    if (entry === undefined) {
+      if (this.completed.has(record.traceId)) this.lateSpans++;
+      entry = { records: [], lastSeen: this.seen };
+      this.pending.set(record.traceId, entry);
+    }
+    entry.records.push(record);
+    entry.lastSeen = this.seen;
+    if (this.seen >= this.nextCheck) this.evict();
+  }
+
+  /** Hands on every trace still held. */
+  flush(): void {
+    for (const [traceId, entry] of this.pending) this.complete(traceId, entry);
+    this.pending.clear();
+  }
+
+  /**
+   * Scans every held trace, every window/8 spans: the traces held are those of about one
+   * window, so this costs about one step per span read, and a trace is handed on at most
+   * 1⅛ windows after its last span.
+   */
+  private evict(): void {
+    this.nextCheck = this.seen + Math.max(1, Math.floor(this.window / 8));
+    for (const [traceId, entry] of this.pending) {
+      if (this.seen - entry.lastSeen < this.window) continue;
+      this.pending.delete(traceId);
+      this.complete(traceId, entry);
+    }
+  }
+
+  private complete(traceId: string, entry: Pending): void {
+    this.completed.add(traceId);
+    this.onTrace(buildTrace(traceId, entry.records));
+  }
+}
