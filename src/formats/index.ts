@@ -28,45 +28,208 @@ export interface DecodeOptions {
   format?: InputFormat;
   /** `--strict`: a malformed JSON line is fatal instead of skipped. */
   strict?: boolean;
+  /**
+   * A cheap test on a JSON line's text before it is parsed: lines it rejects are skipped
+   * unparsed (e.g. `show` looking for one trace id). Whole documents are always parsed.
+   */
+  lineFilter?: (line: string) => boolean;
 }
 
-export interface DecodedInput {
+/** What is left to say about an input once its spans have been handed on. */
+export interface DecodeSummary {
   /** What was read; for JSON lines, the format of the first decoded line. */
   format: InputFormat | null;
-  spans: SpanRecord[];
   /** For the user, each naming the input. */
   warnings: string[];
   /** JSON lines holding OTLP metrics or logs, skipped. */
   otherSignalLines: number;
 }
 
+export interface DecodedInput extends DecodeSummary {
+  spans: SpanRecord[];
+}
+
 const NOT_TRACES = 'not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf';
 
-/** Decodes one input (a file's bytes, already gunzipped) whatever its format. `name` is for messages. */
+/** Decodes one input held in memory (a file's bytes, already gunzipped) whatever its format. */
 export function decodeInput(bytes: Uint8Array, name: string, options: DecodeOptions = {}): DecodedInput {
-  const first = firstSignificantByte(bytes);
-  // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
-  const isJsonText = (first === 0x7b /* { */ || first === 0x5b) /* [ */ && looksLikeText(bytes);
-  if (options.format === 'otlp-proto' || (!options.format && !isJsonText && looksLikeOtlpProtobuf(bytes))) {
-    const decoded = decodeWithName(name, () => decodeOtlpProtobuf(bytes));
-    return { format: 'otlp-proto', spans: decoded.spans, warnings: prefix(name, decoded.warnings), otherSignalLines: 0 };
-  }
-  if (first === undefined) return { format: null, spans: [], warnings: [`${name}: empty input, no traces in it`], otherSignalLines: 0 };
-  if (!isJsonText) throw new InputError(`${name}: ${NOT_TRACES}`);
+  const spans: SpanRecord[] = [];
+  const decoder = new InputDecoder(name, options, (span) => spans.push(span));
+  decoder.push(bytes);
+  return { ...decoder.end(), spans };
+}
 
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  let whole: unknown;
-  let wholeError: unknown;
-  try {
-    whole = JSON.parse(text);
-  } catch (error) {
-    wholeError = error;
+/**
+ * Decodes one input as its bytes arrive, handing each span to `onSpan`, so a file of any
+ * size is read in bounded memory when it is JSON lines (the OpenTelemetry Collector's file
+ * exporter). The format is decided from the first bytes:
+ *
+ * - OTLP protobuf, and JSON documents (one per input, possibly pretty-printed), are held
+ *   and decoded whole at the end;
+ * - JSON lines are decoded line by line. An input is taken for JSON lines when its first
+ *   line is a complete JSON value on its own; a first line that is not is one broken
+ *   document (truncated, most likely), which is an error rather than a warning.
+ *
+ * Malformed lines are skipped and counted (`--strict` makes the first fatal); lines of
+ * OTLP metrics or logs are skipped and counted apart.
+ */
+export class InputDecoder {
+  private mode: 'undecided' | 'lines' | 'whole' = 'undecided';
+  /** Bytes held while undecided or for a whole document. */
+  private held: Buffer[] = [];
+  /** The unfinished last line, in pieces, in lines mode. */
+  private carry: Buffer[] = [];
+  /** While undecided: the first significant byte was `{` or `[`. */
+  private sawOpener = false;
+  private lineNumber = 0;
+  private format: InputFormat | null = null;
+  private readonly warnings: string[] = [];
+  private readonly malformed: number[] = [];
+  private readonly unknown: number[] = [];
+  private otherSignalLines = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly options: DecodeOptions,
+    private readonly onSpan: (span: SpanRecord) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.mode === 'lines') return this.consumeLines(bytes);
+    this.held.push(bytes);
+    if (this.mode === 'undecided') this.decide(bytes);
   }
-  if (wholeError === undefined) {
-    const { format, decoded } = decodePayload(whole, name, options.format);
-    return { format, spans: decoded.spans, warnings: prefix(name, decoded.warnings), otherSignalLines: 0 };
+
+  end(): DecodeSummary {
+    if (this.mode === 'lines') {
+      if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
+      this.carry = [];
+    } else {
+      this.decodeWhole(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held));
+      this.held = [];
+    }
+    const { name, malformed, unknown, warnings } = this;
+    if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
+    if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
+    return { format: this.format, warnings, otherSignalLines: this.otherSignalLines };
   }
-  return decodeJsonLines(text, name, options, wholeError);
+
+  /**
+   * Picks the mode once the first line is in, or as soon as the first bytes rule out JSON
+   * lines. Looks only at the new chunk until then, so tiny chunks cost no more than big ones.
+   */
+  private decide(latest: Buffer): void {
+    if (this.options.format === 'otlp-proto') {
+      this.mode = 'whole';
+      return;
+    }
+    if (!this.sawOpener) {
+      const first = firstSignificant(latest, this.held.length === 1);
+      if (first === undefined) return;
+      const opener = latest[first];
+      if (opener !== 0x7b /* { */ && opener !== 0x5b /* [ */) {
+        this.mode = 'whole';
+        return;
+      }
+      this.sawOpener = true;
+    }
+    if (latest.indexOf(0x0a) < 0) return;
+    const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
+    this.held = [bytes];
+    const first = firstSignificant(bytes)!;
+    const newline = bytes.indexOf(0x0a, first);
+    if (newline < 0) return;
+    // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
+    if (!looksLikeText(bytes) || !parses(bytes.toString('utf8', first, newline))) {
+      this.mode = 'whole';
+      return;
+    }
+    this.mode = 'lines';
+    this.held = [];
+    this.consumeLines(bytes.subarray(first));
+  }
+
+  private consumeLines(bytes: Buffer): void {
+    let start = 0;
+    let newline = bytes.indexOf(0x0a);
+    if (newline >= 0 && this.carry.length > 0) {
+      this.carry.push(bytes.subarray(0, newline));
+      this.line(Buffer.concat(this.carry).toString('utf8'));
+      this.carry = [];
+      start = newline + 1;
+      newline = bytes.indexOf(0x0a, start);
+    }
+    while (newline >= 0) {
+      this.line(bytes.toString('utf8', start, newline));
+      start = newline + 1;
+      newline = bytes.indexOf(0x0a, start);
+    }
+    // Copied: the chunk's buffer may be reused by the stream that produced it.
+    if (start < bytes.length) this.carry.push(Buffer.from(bytes.subarray(start)));
+  }
+
+  private line(text: string): void {
+    const lineNumber = ++this.lineNumber;
+    if (text.length === 0 || (text.trim() === '')) return;
+    if (this.options.lineFilter && !this.options.lineFilter(text)) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      if (this.options.strict) throw new InputError(`${this.name}:${lineNumber}: malformed JSON line (--strict); drop --strict to skip bad lines`);
+      this.malformed.push(lineNumber);
+      return;
+    }
+    const signal = otlpSignal(payload);
+    if (signal === 'metrics' || signal === 'logs') {
+      this.otherSignalLines++;
+      return;
+    }
+    let decoded: { format: InputFormat; decoded: Decoded };
+    try {
+      decoded = decodePayload(payload, `${this.name}:${lineNumber}`, this.options.format);
+    } catch (error) {
+      if (this.options.strict || !(error instanceof InputError)) throw error;
+      this.unknown.push(lineNumber);
+      return;
+    }
+    this.format ??= decoded.format;
+    for (const span of decoded.decoded.spans) this.onSpan(span);
+    for (const w of decoded.decoded.warnings) this.warnings.push(`${this.name}:${lineNumber}: ${w}`);
+  }
+
+  private decodeWhole(bytes: Buffer): void {
+    const { name, options } = this;
+    const first = firstSignificant(bytes);
+    const isJsonText = first !== undefined && (bytes[first] === 0x7b || bytes[first] === 0x5b) && looksLikeText(bytes);
+    let decoded: Decoded;
+    if (options.format === 'otlp-proto' || (!options.format && !isJsonText && looksLikeOtlpProtobuf(bytes))) {
+      decoded = decodeWithName(name, () => decodeOtlpProtobuf(bytes));
+      this.format = 'otlp-proto';
+    } else if (first === undefined) {
+      this.warnings.push(`${name}: empty input, no traces in it`);
+      return;
+    } else if (!isJsonText) {
+      throw new InputError(`${name}: ${NOT_TRACES}`);
+    } else {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(bytes.toString('utf8', first));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (/string longer than/i.test(reason)) {
+          throw new InputError(`${name}: a single JSON document this large (${(bytes.length / 2 ** 20).toFixed(0)} MiB) cannot be read; export JSON lines instead`);
+        }
+        throw new InputError(`${name}: not valid JSON (is the file truncated?): ${reason}`);
+      }
+      const result = decodePayload(payload, name, options.format);
+      decoded = result.decoded;
+      this.format = result.format;
+    }
+    for (const span of decoded.spans) this.onSpan(span);
+    for (const w of decoded.warnings) this.warnings.push(`${name}: ${w}`);
+  }
 }
 
 function decodePayload(payload: unknown, name: string, forced: InputFormat | undefined): { format: InputFormat; decoded: Decoded } {
@@ -79,57 +242,6 @@ function decodePayload(payload: unknown, name: string, forced: InputFormat | und
     if (decoder.matches(payload)) return { format, decoded: decodeWithName(name, () => decoder.decode(payload)) };
   }
   throw new InputError(`${name}: ${NOT_TRACES}`);
-}
-
-/**
- * JSON lines, as the OpenTelemetry Collector's file exporter writes them. A file is taken
- * for JSON lines only when its first line is a complete JSON value on its own; otherwise it
- * is one broken document (truncated, most likely) and that is an error, not a warning.
- */
-function decodeJsonLines(text: string, name: string, options: DecodeOptions, wholeError: unknown): DecodedInput {
-  const lines = text.split('\n');
-  const firstLine = lines.findIndex((l) => l.trim() !== '');
-  if (firstLine < 0 || !parses(lines[firstLine]!)) {
-    const reason = wholeError instanceof Error ? wholeError.message : String(wholeError);
-    throw new InputError(`${name}: not valid JSON (is the file truncated?): ${reason}`);
-  }
-  const spans: SpanRecord[] = [];
-  const warnings: string[] = [];
-  const malformed: number[] = [];
-  const unknown: number[] = [];
-  let format: InputFormat | null = null;
-  let otherSignalLines = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(line);
-    } catch {
-      if (options.strict) throw new InputError(`${name}:${i + 1}: malformed JSON line (--strict); drop --strict to skip bad lines`);
-      malformed.push(i + 1);
-      continue;
-    }
-    const signal = otlpSignal(payload);
-    if (signal === 'metrics' || signal === 'logs') {
-      otherSignalLines++;
-      continue;
-    }
-    let decoded: { format: InputFormat; decoded: Decoded };
-    try {
-      decoded = decodePayload(payload, `${name}:${i + 1}`, options.format);
-    } catch (error) {
-      if (options.strict || !(error instanceof InputError)) throw error;
-      unknown.push(i + 1);
-      continue;
-    }
-    format ??= decoded.format;
-    for (const s of decoded.decoded.spans) spans.push(s);
-    for (const w of decoded.decoded.warnings) warnings.push(`${name}:${i + 1}: ${w}`);
-  }
-  if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
-  if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
-  return { format, spans, warnings, otherSignalLines };
 }
 
 function parses(line: string): boolean {
@@ -151,13 +263,13 @@ function decodeWithName(name: string, decode: () => Decoded): Decoded {
   }
 }
 
-function firstSignificantByte(bytes: Uint8Array): number | undefined {
+/** Index of the first byte that is not white space (or, at the start of an input, a UTF-8 byte order mark). */
+function firstSignificant(bytes: Uint8Array, atStart = true): number | undefined {
   let i = 0;
-  // UTF-8 byte order mark
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  if (atStart && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
   for (; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return i;
   }
   return undefined;
 }
@@ -171,7 +283,6 @@ function looksLikeText(bytes: Uint8Array): boolean {
   return true;
 }
 
-const prefix = (name: string, warnings: string[]): string[] => warnings.map((w) => `${name}: ${w}`);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const lineList = (lines: number[]): string =>
   `line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? `, … ${lines.length - 5} more` : ''}`;

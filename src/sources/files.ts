@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -8,8 +9,12 @@ import type { Io } from '../io.js';
 export interface InputSource {
   /** As the user named it (or its path below a directory they named). */
   name: string;
-  read: () => Promise<Uint8Array>;
+  /** The input's bytes as they are read, gunzipped when they are gzip. */
+  chunks: () => AsyncIterable<Uint8Array>;
 }
+
+/** Read size: large enough that per-chunk costs vanish, small enough to stay out of the way. */
+const CHUNK_BYTES = 1 << 20;
 
 /** File endings picked up when a directory is named; a file named directly is read whatever its name. */
 const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|otlp)(\.gz)?$/i;
@@ -22,7 +27,7 @@ export async function expandSources(args: readonly string[], io: Io): Promise<In
   const sources: InputSource[] = [];
   for (const arg of args) {
     if (arg === '-') {
-      sources.push({ name: 'stdin', read: () => readStream(io.stdin) });
+      sources.push({ name: 'stdin', chunks: () => gunzipIfCompressed(io.stdin, 'stdin') });
       continue;
     }
     const path = resolve(io.cwd, arg);
@@ -41,11 +46,20 @@ export async function expandSources(args: readonly string[], io: Io): Promise<In
 function fileSource(path: string, name: string): InputSource {
   return {
     name,
-    read: async () => {
-      const bytes = await readFile(path).catch((error: unknown) => {
+    chunks: async function* () {
+      // Opened first, so an unreadable file fails here with its own message, not mid-stream.
+      const handle = await open(path, 'r').catch((error: unknown) => {
         throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
       });
-      return gunzipIfCompressed(bytes, name);
+      const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+      try {
+        yield* gunzipIfCompressed(stream, name);
+      } catch (error) {
+        if (error instanceof InputError) throw error;
+        throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+      } finally {
+        stream.destroy();
+      }
     },
   };
 }
@@ -68,20 +82,39 @@ async function listTraceFiles(root: string, rootName: string): Promise<{ path: s
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return gunzipIfCompressed(Buffer.concat(chunks), 'stdin');
-}
-
 /** Gzip is recognized by its magic bytes, so `.gz` files and gzipped stdin both work. */
-function gunzipIfCompressed(bytes: Buffer, name: string): Uint8Array {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+async function* gunzipIfCompressed(stream: NodeJS.ReadableStream, name: string): AsyncIterable<Uint8Array> {
+  const iterator = (stream as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head = await iterator.next();
+  if (head.done) return;
+  const first = typeof head.value === 'string' ? Buffer.from(head.value) : head.value;
+  const rest = async function* (): AsyncIterable<Buffer> {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+  };
+  if (first[0] !== 0x1f || first[1] !== 0x8b) {
+    yield first;
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip();
+  // Feed the compressed bytes in the background; gunzip's own backpressure paces it.
+  const feeding = (async () => {
+    try {
+      if (!gunzip.write(first)) await new Promise((r) => gunzip.once('drain', r));
+      for await (const chunk of rest()) if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
+      gunzip.end();
+    } catch (error) {
+      gunzip.destroy(error as Error);
+    }
+  })();
   try {
-    return gunzipSync(bytes);
+    for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (error) {
     throw new InputError(`cannot read ${name}: not a valid gzip file (${(error as Error).message})`, { cause: error });
   }
+  await feeding;
 }
 
 function describeFsError(error: unknown): string {
