@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './commands/analyze.js';
 import { bottlenecksCommand } from './commands/bottlenecks.js';
 import { cacheCommand } from './commands/cache.js';
+import { checkCommand } from './commands/check.js';
 import { depsCommand } from './commands/deps.js';
 import { errorsCommand } from './commands/errors.js';
 import { findCommand } from './commands/find.js';
@@ -31,7 +32,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, checkCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

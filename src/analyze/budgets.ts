@@ -202,7 +202,7 @@ function isEmptySelect(s: BudgetSelect): boolean {
 }
 
 /** The spans a budget measures. An empty select is every trace's root. */
-export function select(traces: readonly Trace[], s: BudgetSelect): Selection {
+function select(traces: readonly Trace[], s: BudgetSelect): Selection {
   const roots = s.root === true || isEmptySelect(s);
   const service = s.service === undefined ? null : globToRegExp(s.service);
   const name = s.name === undefined ? null : globToRegExp(s.name);
