@@ -1,7 +1,7 @@
 import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
-import { percentile, sortedNumbers } from './stats.js';
+import { compareText, percentile, sortedNumbers } from './stats.js';
 import { rootSpan } from './trace-summary.js';
 
 /**
@@ -295,7 +295,3 @@ function reachesLocalCallee(client: Span, trace: Trace): boolean {
   return false;
 }
 
-/** Code-unit order: the same on every machine, whatever its locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -2,6 +2,7 @@ import type { AttributeValue, Span, Trace } from '../model/span.js';
 import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure } from './error-span.js';
 import { rootSpan } from './trace-summary.js';
+import { compareText } from './stats.js';
 
 /**
  * Error roots (DESIGN.md "Definitions the analyzers share"): where failures start, where
@@ -533,7 +534,3 @@ export class ErrorAccumulator implements TraceAccumulator<ErrorReport> {
   }
 }
 
-/** Code-unit order: the same in every locale, unlike localeCompare. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -26,3 +26,8 @@ export function sum(values: Iterable<number>): number {
 export function median(values: Iterable<number>): number {
   return percentile(sortedNumbers(values), 50);
 }
+
+/** Code-unit order: the same in every locale, unlike localeCompare, so output never depends on where it runs. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

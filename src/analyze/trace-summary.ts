@@ -1,5 +1,7 @@
 import type { Ms, Span, Trace } from '../model/span.js';
+import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
+import { compareText } from './stats.js';
 
 /** One row of `find`: the facts about a trace a user scans a list for. */
 export interface TraceSummary {
@@ -57,10 +59,40 @@ export interface FindOrder {
 }
 
 /** Newest first by default (as `gh` lists); `slowest` orders by duration instead. */
-export function findTraces(traces: readonly Trace[], order: FindOrder): TraceSummary[] {
-  const rows = traces.map(summarizeTrace);
-  if (order.slowest !== undefined) rows.sort((a, b) => b.durationMs - a.durationMs || a.traceId.localeCompare(b.traceId));
-  else rows.sort((a, b) => b.start.localeCompare(a.start) || a.traceId.localeCompare(b.traceId));
-  const max = Math.min(order.slowest ?? Infinity, order.limit ?? Infinity);
-  return Number.isFinite(max) ? rows.slice(0, max) : rows;
+export function findTraces(traces: Iterable<Trace>, order: FindOrder): TraceSummary[] {
+  return foldTraces(new FindAccumulator(order), traces);
 }
+
+/**
+ * `findTraces` one trace at a time, holding only the rows that can still make the list:
+ * the best `max` so far, pruned whenever twice that many have gathered.
+ */
+export class FindAccumulator implements TraceAccumulator<TraceSummary[]> {
+  private rows: TraceSummary[] = [];
+  private readonly max: number;
+  private readonly compare: (a: TraceSummary, b: TraceSummary) => number;
+
+  constructor(order: FindOrder) {
+    this.max = Math.min(order.slowest ?? Infinity, order.limit ?? Infinity);
+    this.compare =
+      order.slowest !== undefined
+        ? (a, b) => b.durationMs - a.durationMs || compareText(a.traceId, b.traceId)
+        : (a, b) => compareText(b.start, a.start) || compareText(a.traceId, b.traceId);
+  }
+
+  add(trace: Trace): void {
+    this.rows.push(summarizeTrace(trace));
+    if (this.rows.length >= 2 * this.max + 64) this.prune();
+  }
+
+  result(): TraceSummary[] {
+    this.prune();
+    return this.rows;
+  }
+
+  private prune(): void {
+    this.rows.sort(this.compare);
+    if (this.rows.length > this.max) this.rows.length = this.max;
+  }
+}
+

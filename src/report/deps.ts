@@ -3,6 +3,7 @@ import { formatDuration, formatPercent } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate } from './sanitize.js';
 import { padEnd, padStart, palette, type RenderContext } from './style.js';
+import { compareText } from '../analyze/stats.js';
 
 /**
  * Renderers of the dependency map: a tree for the terminal, Mermaid and Graphviz DOT for
@@ -334,7 +335,3 @@ export function depsJson(map: DependencyMap): object {
   };
 }
 
-/** Code-unit order: the same on every machine, whatever its locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
