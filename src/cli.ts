@@ -6,6 +6,8 @@ import { checkCommand } from './commands/check.js';
 import { depsCommand } from './commands/deps.js';
 import { errorsCommand } from './commands/errors.js';
 import { findCommand } from './commands/find.js';
+import { operationsCommand } from './commands/operations.js';
+import { servicesCommand } from './commands/services.js';
 import { showCommand } from './commands/show.js';
 import { InputError, UsageError } from './errors.js';
 import type { Io } from './io.js';
@@ -32,7 +34,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, checkCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, checkCommand, servicesCommand, operationsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -27,7 +27,10 @@ const DEFAULT_SLOWEST = 10;
 export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   const slowest = opts.slow === undefined || opts.slow === false ? undefined : opts.slow === true ? DEFAULT_SLOWEST : countOption('--slow', opts.slow);
   const limit = opts.limit === undefined ? (slowest === undefined ? DEFAULT_LIMIT : undefined) : countOption('--limit', opts.limit);
-  const traces = await readSelectedTraces(opts.sources, opts, io);
+  // What the table will show, so a backend that searches by summaries (Tempo) fetches only that.
+  const count = Math.min(slowest ?? Infinity, limit ?? Infinity);
+  const rank = Number.isFinite(count) ? { by: slowest === undefined ? ('newest' as const) : ('slowest' as const), count } : undefined;
+  const traces = await readSelectedTraces(opts.sources, opts, io, rank === undefined ? {} : { rank });
   const rows = findTraces(traces, { slowest, limit });
   if (opts.json) io.stdout.write(renderJson(findJson(rows)));
   else io.stdout.write(renderTraceTable(rows, renderContext(opts, io)));

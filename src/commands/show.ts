@@ -20,7 +20,7 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   if (parseTraceIdInput(opts.traceId) === null) {
     throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
   }
-  const traces = await readTraces(opts.sources, opts, io);
+  const traces = await readTraces(opts.sources, opts, io, { traceId: opts.traceId });
   const trace = findTrace(traces, opts.traceId);
   if (!trace) {
     const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';

@@ -18,6 +18,8 @@ export interface FakeIo {
   /** Pretend stdout is a terminal this wide. */
   tty?: number;
   stdinTTY?: boolean;
+  /** Pretend stderr is a terminal (progress is shown only then). */
+  stderrTTY?: boolean;
 }
 
 /** Runs tracectl in-process with captured output, a fixed clock and the repo root as cwd. */
@@ -28,7 +30,7 @@ export async function runCli(args: string[], fake: FakeIo = {}): Promise<CliRun>
   stdin.isTTY = fake.stdinTTY ?? false;
   const io: Io = {
     stdout: { write: (s) => void (stdout += s), isTTY: fake.tty !== undefined, columns: fake.tty },
-    stderr: { write: (s) => void (stderr += s), isTTY: false },
+    stderr: { write: (s) => void (stderr += s), isTTY: fake.stderrTTY === true, columns: 100 },
     stdin,
     env: fake.env ?? {},
     cwd: REPO_ROOT,

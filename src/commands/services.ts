@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import type { Io } from '../io.js';
+import { renderJson } from '../report/json.js';
+import { cleanText } from '../report/sanitize.js';
+import { addCommonOptions, readServices, type CommonOptions } from './common.js';
+
+export interface ServicesOptions extends CommonOptions {
+  sources: string[];
+}
+
+/** `tracectl services`: the services there are to query, one per line, sorted. */
+export async function runServices(opts: ServicesOptions, io: Io): Promise<number> {
+  const services = sortNames(await readServices(opts.sources, opts, io));
+  if (opts.json) io.stdout.write(renderJson({ services }));
+  else io.stdout.write(services.map((s) => `${cleanText(s)}\n`).join(''));
+  return 0;
+}
+
+export function servicesCommand(io: Io, done: (code: number) => void): Command {
+  const cmd = new Command('services')
+    .description('the services a backend (or the trace files) holds, one per line')
+    .argument('[sources...]', 'trace files, directories, or - for stdin (instead of --backend)');
+  addCommonOptions(cmd);
+  return cmd.action(async (sources: string[], raw: Omit<ServicesOptions, 'sources'>) => {
+    done(await runServices({ ...raw, sources }, io));
+  });
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+export function sortNames(names: readonly string[]): string[] {
+  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

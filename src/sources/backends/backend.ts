@@ -1,0 +1,58 @@
+import type { TraceFilter } from '../../analyze/filter.js';
+import type { Decoded } from '../../formats/decoder.js';
+import type { SpanRecord } from '../../model/span.js';
+import type { BackendConfig, BackendKind, TimeWindow } from './config.js';
+import type { HttpClient } from './http.js';
+import type { Progress } from './progress.js';
+
+/**
+ * A tracing backend as a source of traces. Each client translates tracectl's filter into
+ * its backend's own query language (pushing down what that language can say exactly),
+ * fetches, and decodes with the same decoders files go through; the caller then applies
+ * the exact local filter to whatever comes back.
+ */
+export interface Backend {
+  readonly kind: BackendKind;
+  /** For messages: `jaeger at http://localhost:16686`. */
+  readonly label: string;
+  /** One trace by id (16 or 32 lower-case hex digits); null when the backend does not have it. */
+  trace(traceId: string): Promise<Decoded | null>;
+  search(request: SearchRequest): Promise<SearchResult>;
+  services(window: TimeWindow): Promise<string[]>;
+  operations(service: string, window: TimeWindow): Promise<string[]>;
+}
+
+export interface SearchRequest {
+  filter: TraceFilter;
+  window: TimeWindow;
+  /** The most traces to fetch (`--max-traces`). */
+  limit: number;
+  /**
+   * What the command will show when it shows only part of the matches. A backend whose
+   * search returns trace ids and summaries (Tempo) fetches only the traces that can make
+   * that cut; the others return whole traces and leave the ordering to the command.
+   */
+  rank?: { by: 'slowest' | 'newest'; count: number };
+  /**
+   * tracectl's own verdict on fetched spans of one trace: null when the local filter drops
+   * it, else its duration and start (epoch ms) as the command ranks them.
+   */
+  judge: (records: readonly SpanRecord[]) => { durationMs: number; startMs: number } | null;
+}
+
+export interface SearchResult {
+  /** Spans of every trace fetched, each trace complete and once. */
+  spans: SpanRecord[];
+  warnings: string[];
+  /** More traces matched than were fetched (`--max-traces` was reached). */
+  truncated: boolean;
+}
+
+/** What every client is built from. */
+export interface BackendContext {
+  http: HttpClient;
+  config: BackendConfig;
+  progress: Progress;
+}
+
+export type BackendFactory = (context: BackendContext) => Backend;

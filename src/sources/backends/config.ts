@@ -1,0 +1,110 @@
+import { UsageError } from '../../errors.js';
+
+/** The tracing backends tracectl speaks to; `--backend KIND:URL` takes these names. */
+export const backendKinds = ['jaeger', 'tempo', 'zipkin'] as const;
+export type BackendKind = (typeof backendKinds)[number];
+
+/** How each backend names itself in messages ("is Jaeger running?"). */
+export const backendTitles: Readonly<Record<BackendKind, string>> = { jaeger: 'Jaeger', tempo: 'Tempo', zipkin: 'Zipkin' };
+
+/** Everything needed to talk to one backend, resolved from flags and the environment. */
+export interface BackendConfig {
+  kind: BackendKind;
+  /** The base URL without credentials, query or fragment; a path is kept as a prefix (a proxy). */
+  url: URL;
+  /** Sent with every request: `--header`, credentials, tenancy. */
+  headers: Record<string, string>;
+  /** Values that must never be printed: tokens, passwords, credential header values. */
+  secrets: string[];
+  insecure: boolean;
+  /** PEM text of `--ca-file`. */
+  ca?: string;
+  /** Per request: the longest wait for the headers, and between two chunks of the body. */
+  timeoutMs: number;
+  /** For the whole command. */
+  deadlineMs: number;
+  concurrency: number;
+  /** The most traces a search fetches. */
+  maxTraces: number;
+  /** Tempo: ask for OTLP protobuf instead of JSON. */
+  protobuf: boolean;
+}
+
+/** An epoch-milliseconds interval, both ends included. */
+export interface TimeWindow {
+  startMs: number;
+  endMs: number;
+}
+
+export interface BackendSpec {
+  kind: BackendKind;
+  url: URL;
+  /** Credentials written into the URL (`http://user:pass@host`), moved to a header. */
+  user?: string;
+  password?: string;
+}
+
+/** Parses `KIND:URL`; `from` names the flag or variable for the message. */
+export function parseBackendSpec(text: string, from: string): BackendSpec {
+  const colon = text.indexOf(':');
+  const kind = colon < 0 ? text : text.slice(0, colon);
+  const example = 'write e.g. jaeger:http://localhost:16686, tempo:http://localhost:3200 or zipkin:http://localhost:9411';
+  if (!(backendKinds as readonly string[]).includes(kind) || colon < 0) {
+    throw new UsageError(`${from} "${redactUrlText(text)}" is not KIND:URL with KIND one of ${backendKinds.join(', ')}: ${example}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(text.slice(colon + 1));
+  } catch {
+    throw new UsageError(`${from} "${redactUrlText(text)}" does not hold a valid URL: ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${from} "${redactUrlText(text)}": the URL must start with http:// or https://`);
+  }
+  const spec: BackendSpec = { kind: kind as BackendKind, url };
+  if (url.username !== '' || url.password !== '') {
+    spec.user = decodeURIComponent(url.username);
+    spec.password = decodeURIComponent(url.password);
+  }
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return spec;
+}
+
+/** `K: V` from `--header`. */
+export function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? '' : text.slice(0, colon).trim();
+  // Nothing of the text is echoed: without a colon, any of it may be the credential.
+  if (colon < 0) throw new UsageError("--header needs NAME: VALUE (it has no colon), e.g. --header 'X-Scope-OrgID: team-a'");
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(`--header "${name.length > 40 ? `${name.slice(0, 40)}…` : name}: …" is not NAME: VALUE: the name may hold only letters, digits and !#$%&'*+.^_\`|~-`);
+  }
+  const value = text.slice(colon + 1).trim();
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value may not hold line breaks`);
+  return [name, value];
+}
+
+/** Header names whose values are credentials (in addition to whatever --token and --user set). */
+export const SECRET_HEADER = /auth|token|key|secret|cookie|session|passw/i;
+
+/**
+ * A time on the command line: RFC 3339 (`2026-11-01T10:00:00Z`, an offset instead of Z, or
+ * fractional seconds) or epoch seconds (`1793527200`, fractions allowed).
+ */
+export function parseTimeOption(flag: string, text: string): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(trimmed)) {
+    const ms = Date.parse(trimmed.replace(' ', 'T'));
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new UsageError(`${flag} "${text}" is not a time: write RFC 3339 (2026-11-01T10:00:00Z) or epoch seconds`);
+}
+
+/** A URL as it may appear in a message: without credentials. */
+export function redactUrlText(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@');
+}
