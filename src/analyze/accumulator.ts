@@ -14,3 +14,22 @@ export function foldTraces<R>(accumulator: TraceAccumulator<R>, traces: Iterable
   for (const trace of traces) accumulator.add(trace);
   return accumulator.result();
 }
+
+type ResultOf<A> = A extends TraceAccumulator<infer R> ? R : never;
+
+/** Several analyses over the same traces in one pass: each trace is read once and handed to all. */
+export function combineAccumulators<T extends Record<string, TraceAccumulator<unknown>>>(parts: T): TraceAccumulator<{ [K in keyof T]: ResultOf<T[K]> }> {
+  const entries = Object.entries(parts);
+  return {
+    add: (trace) => {
+      for (const [, part] of entries) part.add(trace);
+    },
+    result: () => Object.fromEntries(entries.map(([key, part]) => [key, part.result()])) as { [K in keyof T]: ResultOf<T[K]> },
+  };
+}
+
+/** Keeps every trace: for analyses that need them all at once. */
+export function collectTraces(): TraceAccumulator<Trace[]> {
+  const traces: Trace[] = [];
+  return { add: (trace) => void traces.push(trace), result: () => traces };
+}

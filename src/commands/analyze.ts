@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { bottlenecks } from '../analyze/bottlenecks.js';
-import { cacheEffectiveness } from '../analyze/cache.js';
-import { dependencyMap } from '../analyze/deps.js';
-import { errorRoots } from '../analyze/errors.js';
+import { combineAccumulators } from '../analyze/accumulator.js';
+import { BottleneckAccumulator } from '../analyze/bottlenecks.js';
+import { CacheAccumulator } from '../analyze/cache.js';
+import { DependencyAccumulator } from '../analyze/deps.js';
+import { ErrorAccumulator } from '../analyze/errors.js';
 import type { Io } from '../io.js';
 import { analysisJson, renderAnalysis } from '../report/analyze.js';
 import { renderJson } from '../report/json.js';
@@ -10,7 +11,7 @@ import {
   addCommonOptions,
   addFilterOptions,
   countOption,
-  readSelectedTraces,
+  analyzeSelected,
   renderContext,
   type CommonOptions,
   type FilterOptions,
@@ -26,13 +27,17 @@ const DEFAULT_TOP = 5;
 
 export async function runAnalyze(opts: AnalyzeOptions, io: Io): Promise<number> {
   const top = opts.top === undefined ? DEFAULT_TOP : countOption('--top', opts.top);
-  const traces = await readSelectedTraces(opts.sources, opts, io);
-  const analysis = {
-    bottlenecks: bottlenecks(traces),
-    errors: errorRoots(traces, { limit: top }),
-    cache: cacheEffectiveness(traces),
-    deps: dependencyMap(traces),
-  };
+  const analysis = await analyzeSelected(
+    opts.sources,
+    opts,
+    io,
+    combineAccumulators({
+      bottlenecks: new BottleneckAccumulator(),
+      errors: new ErrorAccumulator({ limit: top }),
+      cache: new CacheAccumulator(),
+      deps: new DependencyAccumulator(),
+    }),
+  );
   if (opts.json) io.stdout.write(renderJson(analysisJson(analysis, { top })));
   else io.stdout.write(renderAnalysis(analysis, { top }, renderContext(opts, io)));
   return 0;

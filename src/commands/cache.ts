@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { cacheEffectiveness } from '../analyze/cache.js';
+import { CacheAccumulator } from '../analyze/cache.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { cacheJson, renderCache } from '../report/cache.js';
 import { renderJson } from '../report/json.js';
-import { addCommonOptions, addFilterOptions, readSelectedTraces, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+import { addCommonOptions, addFilterOptions, analyzeSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
 
 export interface CacheCommandOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -15,8 +15,7 @@ export interface CacheCommandOptions extends CommonOptions, FilterOptions {
 export async function runCache(opts: CacheCommandOptions, io: Io): Promise<number> {
   const hitKeys = opts.cacheAttr?.map((k) => k.trim());
   if (hitKeys?.some((k) => k === '')) throw new UsageError('--cache-attr needs an attribute key, e.g. --cache-attr cache.hit');
-  const traces = await readSelectedTraces(opts.sources, opts, io);
-  const report = cacheEffectiveness(traces, { hitKeys });
+  const report = await analyzeSelected(opts.sources, opts, io, new CacheAccumulator({ hitKeys }));
   if (opts.json) io.stdout.write(renderJson(cacheJson(report)));
   else io.stdout.write(renderCache(report, renderContext(opts, io)));
   return 0;

@@ -2,16 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parseCondition, spanMatchesCondition, traceMatches, type TraceFilter } from '../analyze/filter.js';
-import { traceStart } from '../analyze/trace-summary.js';
-import { InputError, UsageError } from '../errors.js';
+import type { TraceAccumulator } from '../analyze/accumulator.js';
+import { parseCondition, type TraceFilter } from '../analyze/filter.js';
+import { UsageError } from '../errors.js';
 import { inputFormats, type InputFormat } from '../formats/decoder.js';
 import type { Io } from '../io.js';
-import { buildTrace, buildTraces } from '../model/build-trace.js';
-import type { Trace } from '../model/span.js';
+import { DEFAULT_WINDOW_SPANS } from '../model/assembler.js';
 import { cleanText } from '../report/sanitize.js';
 import type { RenderContext } from '../report/style.js';
-import type { Backend, SearchRequest } from '../sources/backends/backend.js';
 import {
   backendKinds,
   parseBackendSpec,
@@ -19,10 +17,9 @@ import {
   parseTimeOption,
   SECRET_HEADER,
   type BackendConfig,
-  type BackendKind,
   type TimeWindow,
 } from '../sources/backends/config.js';
-import { loadTraces } from '../sources/load.js';
+import { eachSelectedTrace, type ReadRequest, type TraceSelection } from '../sources/read.js';
 import { parseDuration } from '../util/duration.js';
 
 /** Where a backend is and how to talk to it; every command takes these (see "Backends" in the README). */
@@ -52,6 +49,7 @@ export interface BackendOptions {
 export interface CommonOptions extends BackendOptions {
   inputFormat?: InputFormat;
   strict?: boolean;
+  window?: string;
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
@@ -79,6 +77,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--color', 'colour output even when not a terminal')
     .option('--no-color', 'never colour output (also NO_COLOR=1)')
     .option('-v, --verbose', 'say which inputs and formats were read, and each backend request; stack traces on errors')
+    .option('--window <spans>', `files: a trace is complete once this many spans have been read after its last one (default ${DEFAULT_WINDOW_SPANS}; "all" holds every trace until the end)`)
     .addOption(backendOption(`--backend <kind:url>`, `read traces from a backend: ${backendKinds.join(', ')} (also TRACECTL_BACKEND), e.g. tempo:http://localhost:3200`))
     .addOption(backendOption('--header <header>', "send this header with every backend request, 'NAME: VALUE' (repeatable)").argParser(collect))
     .addOption(backendOption('--token <token>', 'bearer token for the backend (better: TRACECTL_TOKEN, which stays out of the process list)'))
@@ -146,76 +145,51 @@ export function renderContext(opts: CommonOptions, io: Io): RenderContext {
 }
 
 /**
- * Loads the traces a command works on: from the files named (or stdin), or from a backend
+ * Where a command's traces come from: the files named (or stdin), or a backend
  * (`--backend`, else `TRACECTL_BACKEND` when no file is named). With no source at all,
  * stdin is read when it is piped (as `jq` does); on a terminal that would hang, so it is a
- * usage error instead. `request.traceId` makes a backend fetch that one trace by id (a
- * trace it does not have is an input error, exit 3); without it a backend is searched.
+ * usage error instead. All options are checked here, before anything is read.
  */
-export async function readTraces(sources: readonly string[], opts: CommonOptions, io: Io, request: { traceId?: string } = {}): Promise<Trace[]> {
-  const config = await resolveBackend(sources, opts, io);
-  if (config === null) return readFiles(sources, opts, io);
-  return withBackend(config, opts, io, async (backend) => {
-    if (request.traceId === undefined) return searchBackend(backend, config, { where: [] }, opts, io, undefined);
-    const id = backendTraceId(request.traceId);
-    const decoded = await backend.trace(id);
-    if (decoded === null || decoded.spans.length === 0) {
-      throw new InputError(`trace ${id} not found in ${backend.label}; check the id, or run "tracectl find" with the same --backend to list traces`);
-    }
-    warn(io, backend.label, decoded.warnings);
-    return buildTraces(decoded.spans);
-  });
-}
-
-/** What a command will show of the selected traces, so a backend can fetch just that (see `SearchRequest.rank`). */
-export interface TraceSelection {
-  rank?: { by: 'slowest' | 'newest'; count: number };
-}
-
-/**
- * The traces a command analyzes: every trace read, narrowed by the filter options. With a
- * backend the filters are pushed down to its search (at most `--max-traces` traces are
- * fetched, and stderr says when more matched); the exact filter then runs here on what
- * came back either way, so files and backends select the same traces.
- */
-export async function readSelectedTraces(
-  sources: readonly string[],
-  opts: CommonOptions & FilterOptions,
-  io: Io,
-  selection: TraceSelection = {},
-): Promise<Trace[]> {
-  const filter = parseFilter(opts);
-  const config = await resolveBackend(sources, opts, io);
-  if (config !== null) return withBackend(config, opts, io, (backend) => searchBackend(backend, config, filter, opts, io, selection.rank));
-  const window = explicitWindow(opts, io);
-  const keep = localFilter(filter, null);
-  return (await readFiles(sources, opts, io)).filter((t) => keep(t) && (window === null || inWindow(t, window)));
-}
-
-/** `tracectl services`: what the backend lists, or the services in the files. */
-export async function readServices(sources: readonly string[], opts: CommonOptions, io: Io): Promise<string[]> {
-  const config = await resolveBackend(sources, opts, io);
-  if (config !== null) return withBackend(config, opts, io, (backend) => backend.services(timeWindow(opts, io)));
-  return distinct((await readFiles(sources, opts, io)).flatMap((t) => t.spans.map((s) => s.service)));
-}
-
-/** `tracectl operations --service S`: span names of one service. */
-export async function readOperations(service: string, sources: readonly string[], opts: CommonOptions, io: Io): Promise<string[]> {
-  const config = await resolveBackend(sources, opts, io);
-  if (config !== null) return withBackend(config, opts, io, (backend) => backend.operations(service, timeWindow(opts, io)));
-  return distinct((await readFiles(sources, opts, io)).flatMap((t) => t.spans.filter((s) => s.service === service).map((s) => s.name)));
-}
-
-async function readFiles(sources: readonly string[], opts: CommonOptions, io: Io): Promise<Trace[]> {
+export async function readRequest(sources: readonly string[], opts: CommonOptions, io: Io): Promise<ReadRequest> {
+  const backend = await resolveBackend(sources, opts, io);
   let names = sources;
-  if (names.length === 0) {
+  if (backend === null && names.length === 0) {
     if (io.stdin.isTTY) throw new UsageError('no input: name trace files or directories, or pipe traces to stdin (use - for stdin)');
     names = ['-'];
   }
-  const loaded = await loadTraces({ sources: names, format: opts.inputFormat, strict: opts.strict }, io);
-  for (const warning of loaded.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
-  if (opts.verbose) for (const note of loaded.notes) io.stderr.write(`${cleanText(note)}\n`);
-  return loaded.traces;
+  const request: ReadRequest = {
+    sources: names,
+    verbose: opts.verbose === true,
+    strict: opts.strict === true,
+    window: windowOption(opts.window),
+    backend,
+    timeWindow: backend !== null ? timeWindow(opts, io) : explicitWindow(opts, io),
+  };
+  if (opts.inputFormat !== undefined) request.format = opts.inputFormat;
+  return request;
+}
+
+/**
+ * Runs an analysis over the traces the options select, one trace at a time: from files in
+ * bounded memory, from a backend with the filters pushed down. Options are checked first.
+ */
+export async function analyzeSelected<R>(
+  sources: readonly string[],
+  opts: CommonOptions & FilterOptions,
+  io: Io,
+  accumulator: TraceAccumulator<R>,
+  selection: TraceSelection = {},
+): Promise<R> {
+  const filter = parseFilter(opts);
+  const request = await readRequest(sources, opts, io);
+  await eachSelectedTrace(request, filter, io, (trace) => accumulator.add(trace), selection);
+  return accumulator.result();
+}
+
+function windowOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WINDOW_SPANS;
+  if (text === 'all') return Infinity;
+  return countOption('--window', text);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -310,114 +284,7 @@ function explicitWindow(opts: BackendOptions, io: Io): TimeWindow | null {
   return opts.since === undefined && opts.from === undefined && opts.to === undefined ? null : timeWindow(opts, io);
 }
 
-function inWindow(trace: Trace, window: TimeWindow): boolean {
-  const startMs = Date.parse(traceStart(trace));
-  return startMs >= window.startMs && startMs <= window.endMs;
-}
-
-/** Opens the backend for `use`; the progress line ends before anything else reaches stderr. */
-async function withBackend<T>(config: BackendConfig, opts: CommonOptions, io: Io, use: (backend: Backend) => Promise<T>): Promise<T> {
-  const { openBackend } = await import('../sources/backends/index.js');
-  const log = opts.verbose ? (line: string): void => io.stderr.write(`${cleanText(line)}\n`) : undefined;
-  const open = await openBackend(config, io, log);
-  const backend: Backend = {
-    kind: open.backend.kind,
-    label: open.backend.label,
-    trace: (id) => settled(open.backend.trace(id)),
-    search: (request) => settled(open.backend.search(request)),
-    services: (window) => settled(open.backend.services(window)),
-    operations: (service, window) => settled(open.backend.operations(service, window)),
-  };
-  async function settled<R>(work: Promise<R>): Promise<R> {
-    try {
-      return await work;
-    } finally {
-      open.progress.stop();
-    }
-  }
-  try {
-    return await use(backend);
-  } finally {
-    await open.close();
-  }
-}
-
-async function searchBackend(
-  backend: Backend,
-  config: BackendConfig,
-  filter: TraceFilter,
-  opts: CommonOptions,
-  io: Io,
-  rank: TraceSelection['rank'],
-): Promise<Trace[]> {
-  const window = timeWindow(opts, io);
-  const keep = localFilter(filter, backend.kind);
-  if (opts.verbose) {
-    io.stderr.write(`${backend.label}: traces from ${new Date(window.startMs).toISOString()} to ${new Date(window.endMs).toISOString()}, at most ${config.maxTraces}\n`);
-  }
-  const request: SearchRequest = {
-    filter,
-    window,
-    limit: config.maxTraces,
-    judge: (records) => {
-      const trace = buildTrace(records[0]?.traceId ?? '', records);
-      return keep(trace) ? { durationMs: trace.durationMs, startMs: Date.parse(traceStart(trace)) } : null;
-    },
-  };
-  if (rank !== undefined) request.rank = rank;
-  const result = await backend.search(request);
-  warn(io, backend.label, result.warnings);
-  if (result.truncated) {
-    warn(io, backend.label, [
-      `the search reached --max-traces ${config.maxTraces}, so more traces may match than the ${config.maxTraces} analyzed (narrow the filters or the time window, or raise --max-traces)`,
-    ]);
-  }
-  // Backends answer in their own order (per service, by id, newest first): put the traces in
-  // the order they started, as recorded, so every analysis is deterministic.
-  return buildTraces(result.spans)
-    .filter(keep)
-    .map((trace) => ({ trace, start: traceStart(trace) }))
-    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.trace.traceId < b.trace.traceId ? -1 : 1))
-    .map(({ trace }) => trace);
-}
-
-/**
- * tracectl's exact filter over fetched traces. Zipkin stores service and span names in
- * lower case, so against Zipkin those two compare case-insensitively.
- */
-function localFilter(filter: TraceFilter, kind: BackendKind | null): (trace: Trace) => boolean {
-  if (kind !== 'zipkin' || (filter.service === undefined && filter.operation === undefined)) return (t) => traceMatches(t, filter);
-  const traceLevel: TraceFilter = { where: [] };
-  if (filter.minDurationMs !== undefined) traceLevel.minDurationMs = filter.minDurationMs;
-  if (filter.maxDurationMs !== undefined) traceLevel.maxDurationMs = filter.maxDurationMs;
-  if (filter.errors) traceLevel.errors = true;
-  const service = filter.service?.toLowerCase();
-  const operation = filter.operation?.toLowerCase();
-  return (t) =>
-    traceMatches(t, traceLevel) &&
-    t.spans.some(
-      (s) =>
-        (service === undefined || s.service.toLowerCase() === service) &&
-        (operation === undefined || s.name.toLowerCase() === operation) &&
-        filter.where.every((c) => spanMatchesCondition(s, c)),
-    );
-}
-
-/** The id as the user typed it, in the width they typed: a 64-bit id stays 16 digits for Jaeger and Zipkin. */
-function backendTraceId(input: string): string {
-  const id = input.trim().toLowerCase();
-  return id.length <= 16 ? id.padStart(16, '0') : id.padStart(32, '0');
-}
-
-function warn(io: Io, label: string, warnings: readonly string[]): void {
-  for (const w of warnings) io.stderr.write(`warning: ${cleanText(`${label}: ${w}`)}\n`);
-}
-
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Distinct names in code-point order (stable across locales). */
-function distinct(names: readonly string[]): string[] {
-  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}

@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { dependencyMap } from '../analyze/deps.js';
+import { DependencyAccumulator } from '../analyze/deps.js';
 import type { Io } from '../io.js';
 import { depsJson, renderDepsTree, renderDot, renderMermaid } from '../report/deps.js';
 import { renderJson } from '../report/json.js';
 import {
   addCommonOptions,
   addFilterOptions,
-  readSelectedTraces,
+  analyzeSelected,
   renderContext,
   type CommonOptions,
   type FilterOptions,
@@ -22,8 +22,7 @@ export interface DepsOptions extends CommonOptions, FilterOptions {
 }
 
 export async function runDeps(opts: DepsOptions, io: Io): Promise<number> {
-  const traces = await readSelectedTraces(opts.sources, opts, io);
-  const map = dependencyMap(traces);
+  const map = await analyzeSelected(opts.sources, opts, io, new DependencyAccumulator());
   if (opts.json) io.stdout.write(renderJson(depsJson(map)));
   else if (opts.format === 'mermaid') io.stdout.write(renderMermaid(map));
   else if (opts.format === 'dot') io.stdout.write(renderDot(map));

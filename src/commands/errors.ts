@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { errorRoots } from '../analyze/errors.js';
+import { ErrorAccumulator } from '../analyze/errors.js';
 import type { Io } from '../io.js';
 import { errorsJson, renderErrors } from '../report/errors.js';
 import { renderJson } from '../report/json.js';
@@ -7,7 +7,7 @@ import {
   addCommonOptions,
   addFilterOptions,
   countOption,
-  readSelectedTraces,
+  analyzeSelected,
   renderContext,
   type CommonOptions,
   type FilterOptions,
@@ -23,8 +23,7 @@ const DEFAULT_TOP = 20;
 
 export async function runErrors(opts: ErrorsOptions, io: Io): Promise<number> {
   const top = opts.top === undefined ? DEFAULT_TOP : countOption('--top', opts.top);
-  const traces = await readSelectedTraces(opts.sources, opts, io);
-  const report = errorRoots(traces, { limit: top });
+  const report = await analyzeSelected(opts.sources, opts, io, new ErrorAccumulator({ limit: top }));
   if (opts.json) io.stdout.write(renderJson(errorsJson(report)));
   else io.stdout.write(renderErrors(report, renderContext(opts, io)));
   return 0;

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
-import { addCommonOptions, readOperations, type CommonOptions } from './common.js';
+import { readOperations } from '../sources/read.js';
+import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
 import { sortNames } from './services.js';
 
 export interface OperationsOptions extends CommonOptions {
@@ -12,7 +13,7 @@ export interface OperationsOptions extends CommonOptions {
 
 /** `tracectl operations --service S`: the operations (span names) of one service, one per line, sorted. */
 export async function runOperations(opts: OperationsOptions, io: Io): Promise<number> {
-  const operations = sortNames(await readOperations(opts.service, opts.sources, opts, io));
+  const operations = sortNames(await readOperations(await readRequest(opts.sources, opts, io), opts.service, io));
   if (opts.json) io.stdout.write(renderJson({ service: opts.service, operations }));
   else io.stdout.write(operations.map((s) => `${cleanText(s)}\n`).join(''));
   return 0;

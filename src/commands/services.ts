@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import type { Io } from '../io.js';
+import { compareText } from '../analyze/stats.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
-import { addCommonOptions, readServices, type CommonOptions } from './common.js';
+import { readServices } from '../sources/read.js';
+import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
 
 export interface ServicesOptions extends CommonOptions {
   sources: string[];
@@ -10,7 +12,7 @@ export interface ServicesOptions extends CommonOptions {
 
 /** `tracectl services`: the services there are to query, one per line, sorted. */
 export async function runServices(opts: ServicesOptions, io: Io): Promise<number> {
-  const services = sortNames(await readServices(opts.sources, opts, io));
+  const services = sortNames(await readServices(await readRequest(opts.sources, opts, io), io));
   if (opts.json) io.stdout.write(renderJson({ services }));
   else io.stdout.write(services.map((s) => `${cleanText(s)}\n`).join(''));
   return 0;
@@ -26,7 +28,7 @@ export function servicesCommand(io: Io, done: (code: number) => void): Command {
   });
 }
 
-/** Code-point order: the same on every machine, whatever its locale. */
+/** Distinct names in code-point order: the same on every machine, whatever its locale. */
 export function sortNames(names: readonly string[]): string[] {
-  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(names)].sort(compareText);
 }

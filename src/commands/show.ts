@@ -2,11 +2,12 @@ import { Command } from 'commander';
 import { viewTrace } from '../analyze/trace-view.js';
 import { InputError, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
-import { findTrace, parseTraceIdInput } from '../model/trace-id.js';
+import { parseTraceIdInput } from '../model/trace-id.js';
 import { renderJson, showJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { renderWaterfall } from '../report/waterfall.js';
-import { addCommonOptions, countOption, readTraces, renderContext, type CommonOptions } from './common.js';
+import { traceById } from '../sources/read.js';
+import { addCommonOptions, countOption, readRequest, renderContext, type CommonOptions } from './common.js';
 
 export interface ShowOptions extends CommonOptions {
   traceId: string;
@@ -20,11 +21,10 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   if (parseTraceIdInput(opts.traceId) === null) {
     throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
   }
-  const traces = await readTraces(opts.sources, opts, io, { traceId: opts.traceId });
-  const trace = findTrace(traces, opts.traceId);
+  const trace = await traceById(await readRequest(opts.sources, opts, io), opts.traceId, io);
   if (!trace) {
     const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';
-    throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)} (${traces.length} traces read); check the id, or run "tracectl find" to list them`);
+    throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)}; check the id, or run "tracectl find" to list the traces there`);
   }
   const view = viewTrace(trace);
   if (opts.json) io.stdout.write(renderJson(showJson(view)));
