@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { preview } from './json-values.js';
 
 /** Hex digits of a trace id (128 bits) or a span id (64 bits). */
 export type IdWidth = 32 | 16;
@@ -49,7 +50,7 @@ export class IdNormalizer {
 
   warnings(): string[] {
     if (this.derived.size === 0) return [];
-    const shown = [...this.derived].slice(0, MAX_LISTED).map((raw) => JSON.stringify(raw));
+    const shown = [...this.derived].slice(0, MAX_LISTED).map((raw) => preview(raw));
     const more = this.derived.size > MAX_LISTED ? ` and ${this.derived.size - MAX_LISTED} more` : '';
     return [`ids that are not hex were replaced by hex derived from them: ${shown.join(', ')}${more}`];
   }

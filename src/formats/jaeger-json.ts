@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
-import { isRecord, asArray, isFiniteNumber, microsToNs, type JsonObject } from './json-values.js';
+import { isRecord, asArray, isMicros, microsToNs, preview, type JsonObject } from './json-values.js';
 
 /**
  * Jaeger's JSON model (what the UI's "Download JSON" and the v1 query API write): traces
@@ -63,12 +63,17 @@ function tracesOf(payload: unknown): JsonObject[] | null {
   return null;
 }
 
+/** The most characters of a backend's error message a warning repeats. */
+const ERROR_MAX = 500;
+
 /** The query API's `errors` (e.g. a trace not found among several asked for) as warnings. */
 function envelopeErrors(payload: unknown): string[] {
   if (!isRecord(payload)) return [];
   return asArray(payload.errors).map((e) => {
-    if (!isRecord(e) || typeof e.msg !== 'string') return `Jaeger reported an error: ${JSON.stringify(e)}`;
-    return `Jaeger reported an error${typeof e.traceID === 'string' ? ` for trace ${e.traceID}` : ''}: ${e.msg}`;
+    if (!isRecord(e) || typeof e.msg !== 'string') return `Jaeger reported an error: ${preview(e)}`;
+    // Bounded: the envelope comes from a backend we do not control.
+    const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}...` : text);
+    return `Jaeger reported an error${typeof e.traceID === 'string' ? ` for trace ${clip(e.traceID, 64)}` : ''}: ${clip(e.msg, ERROR_MAX)}`;
   });
 }
 
@@ -86,16 +91,16 @@ function decodeSpan(raw: unknown, trace: JsonObject, processes: ReadonlyMap<stri
   const span = isRecord(raw) ? raw : {};
   const traceId = ids.traceId(span.traceID ?? trace.traceID);
   const spanId = ids.spanId(span.spanID);
-  const label = `span ${JSON.stringify(span.spanID ?? null)} of trace ${JSON.stringify(span.traceID ?? trace.traceID ?? null)}`;
+  const label = `span ${preview(span.spanID ?? null)} of trace ${preview(span.traceID ?? trace.traceID ?? null)}`;
   if (traceId === null || spanId === null) {
     warnings.push(`${label} has no ${traceId === null ? 'traceID' : 'spanID'}; skipped`);
     return null;
   }
-  if (!isFiniteNumber(span.startTime)) {
+  if (!isMicros(span.startTime)) {
     warnings.push(`${label} has no startTime; skipped`);
     return null;
   }
-  if (!isFiniteNumber(span.duration)) warnings.push(`${label} has no duration; taken as 0`);
+  if (!isMicros(span.duration)) warnings.push(`${label} has no duration; taken as 0`);
 
   // Some writers embed the process in the span instead of pointing into `processes`.
   const process = isRecord(span.process) ? processOf(span.process) : typeof span.processID === 'string' ? processes.get(span.processID) : undefined;
@@ -116,7 +121,7 @@ function decodeSpan(raw: unknown, trace: JsonObject, processes: ReadonlyMap<stri
     service: process?.service ?? 'unknown',
     kind,
     startNs: microsToNs(span.startTime),
-    durationNs: isFiniteNumber(span.duration) ? span.duration * 1000 : 0,
+    durationNs: isMicros(span.duration) ? span.duration * 1000 : 0,
     status,
     statusMessage: status === 'error' ? errorMessage(attributes, events) : null,
     attributes,
@@ -183,7 +188,7 @@ function primitive(value: unknown): AttributeValue {
 function logsToEvents(logs: unknown, label: string, warnings: string[]): SpanEventRecord[] {
   const events: SpanEventRecord[] = [];
   for (const log of asArray(logs)) {
-    if (!isRecord(log) || !isFiniteNumber(log.timestamp)) {
+    if (!isRecord(log) || !isMicros(log.timestamp)) {
       warnings.push(`${label} has a log without a timestamp; log dropped`);
       continue;
     }

@@ -9,7 +9,7 @@ import type {
   SpanStatus,
 } from '../model/span.js';
 import type { Decoded } from './decoder.js';
-import { asArray, isRecord, type JsonObject } from './json-values.js';
+import { asArray, isRecord, preview as previewJson, type JsonObject } from './json-values.js';
 
 
 const snakeKeys = new Map<string, string>();
@@ -261,25 +261,33 @@ function idProblem(field: string, value: unknown): string {
 }
 
 function preview(value: unknown): string {
-  const text =
-    value instanceof Uint8Array
-      ? JSON.stringify(bytesToBuffer(value).toString('hex'))
-      : typeof value === 'string'
-        ? JSON.stringify(value)
-        : String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return previewJson(value instanceof Uint8Array ? bytesToBuffer(value.subarray(0, 32)).toString('hex') : value);
 }
 
 function bytesToBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** A fixed64 nanosecond time, written as a decimal string or a number; missing is 0 as in protobuf. */
+const MAX_FIXED64 = 2n ** 64n - 1n;
+
+/**
+ * A fixed64 nanosecond time, written as a decimal string or a number; missing is 0 as in
+ * protobuf. Beyond the fixed64 range it is invalid: a 400-digit time would put spans
+ * Infinity milliseconds apart, and a megabyte of digits costs BigInt a tenth of a second.
+ */
 function readNanos(value: unknown): bigint | null {
   if (value === undefined || value === null) return 0n;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return BigInt(value);
-  return null;
+  let ns: bigint;
+  if (typeof value === 'string' && /^\d+$/.test(value)) {
+    const digits = value.replace(/^0+(?=\d)/, '');
+    if (digits.length > 20) return null;
+    ns = BigInt(digits);
+  } else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    ns = BigInt(value);
+  } else {
+    return null;
+  }
+  return ns <= MAX_FIXED64 ? ns : null;
 }
 
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const satisfies readonly SpanKind[];
@@ -301,14 +309,21 @@ function readStatus(value: unknown): SpanStatus {
   return readEnum(value, STATUSES, 'STATUS_CODE_') ?? 'unset';
 }
 
-function attributesOf(keyValues: unknown): Attributes {
+/**
+ * AnyValues nest (arrays of arrays, maps of maps); past this depth the rest is dropped
+ * (read as null). Real data nests a few levels; a payload nested 3,000 deep would
+ * otherwise overflow the stack here and in everything that later walks the value.
+ */
+const MAX_VALUE_DEPTH = 64;
+
+function attributesOf(keyValues: unknown, depth = 0): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(keyValues)) return out;
   for (const kv of keyValues) {
     if (!isRecord(kv)) continue;
     const key = get(kv, 'key');
     if (typeof key !== 'string') continue;
-    const value = anyValue(get(kv, 'value'));
+    const value = anyValue(get(kv, 'value'), depth);
     // A plain assignment to "__proto__" would replace the object's prototype instead.
     if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
@@ -316,8 +331,8 @@ function attributesOf(keyValues: unknown): Attributes {
   return out;
 }
 
-function anyValue(v: unknown): AttributeValue {
-  if (!isRecord(v)) return null;
+function anyValue(v: unknown, depth: number): AttributeValue {
+  if (!isRecord(v) || depth >= MAX_VALUE_DEPTH) return null;
   const str = get(v, 'stringValue');
   if (typeof str === 'string') return str;
   const bool = get(v, 'boolValue');
@@ -329,9 +344,9 @@ function anyValue(v: unknown): AttributeValue {
   // protojson writes NaN and the infinities as strings.
   if (typeof double === 'string') return Number(double);
   const array = get(v, 'arrayValue');
-  if (isRecord(array)) return list(array, 'values').map(anyValue);
+  if (isRecord(array)) return list(array, 'values').map((item) => anyValue(item, depth + 1));
   const kvlist = get(v, 'kvlistValue');
-  if (isRecord(kvlist)) return attributesOf(get(kvlist, 'values'));
+  if (isRecord(kvlist)) return attributesOf(get(kvlist, 'values'), depth + 1);
   const bytes = get(v, 'bytesValue');
   if (typeof bytes === 'string') return bytes;
   if (bytes instanceof Uint8Array) return bytesToBuffer(bytes).toString('base64');

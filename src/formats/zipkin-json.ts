@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { Attributes, SpanEventRecord, SpanKind, SpanRecord } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
-import { isRecord, isFiniteNumber, microsToNs, type JsonObject } from './json-values.js';
+import { isRecord, isFiniteNumber, isMicros, microsToNs, nestsDeeperThan, preview, type JsonObject } from './json-values.js';
 
 /**
  * Zipkin's v2 JSON (what `/api/v2/trace/{id}` and `/api/v2/traces` return): flat spans
@@ -54,26 +54,26 @@ function decodeSpan(raw: unknown, ids: IdNormalizer, warnings: string[]): SpanRe
   const span = isRecord(raw) ? raw : {};
   const traceId = ids.traceId(span.traceId);
   const spanId = ids.spanId(span.id);
-  const label = `span ${JSON.stringify(span.id ?? null)} of trace ${JSON.stringify(span.traceId ?? null)}`;
+  const label = `span ${preview(span.id ?? null)} of trace ${preview(span.traceId ?? null)}`;
   if (traceId === null || spanId === null) {
     warnings.push(`${label} has no ${traceId === null ? 'traceId' : 'id'}; skipped`);
     return null;
   }
   const events = annotationsToEvents(span.annotations, label, warnings);
   // Zipkin lets an incomplete span omit its timestamp; its annotations still date it.
-  const startNs = isFiniteNumber(span.timestamp) ? microsToNs(span.timestamp) : earliest(events);
+  const startNs = isMicros(span.timestamp) ? microsToNs(span.timestamp) : earliest(events);
   if (startNs === null) {
     warnings.push(`${label} has no timestamp and no annotations; skipped`);
     return null;
   }
-  if (!isFiniteNumber(span.duration)) warnings.push(`${label} has no duration; taken as 0`);
+  if (!isMicros(span.duration)) warnings.push(`${label} has no duration; taken as 0`);
 
   // No kind means a local span: work inside one process.
   const kind = typeof span.kind === 'string' ? (spanKinds.get(span.kind.toUpperCase()) ?? 'unspecified') : 'internal';
   const local = isRecord(span.localEndpoint) ? span.localEndpoint : {};
   const attributes = remoteAttributes(span.remoteEndpoint, kind);
   const tags = isRecord(span.tags) ? span.tags : {};
-  for (const [key, value] of Object.entries(tags)) attributes[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(tags)) attributes[key] = tagText(value);
   // Zipkin has no status: the `error` tag marks a failure even when its value is empty.
   const error = Object.hasOwn(tags, 'error') ? attributes.error : undefined;
   return {
@@ -85,7 +85,7 @@ function decodeSpan(raw: unknown, ids: IdNormalizer, warnings: string[]): SpanRe
     service: typeof local.serviceName === 'string' && local.serviceName !== '' ? local.serviceName : 'unknown',
     kind,
     startNs,
-    durationNs: isFiniteNumber(span.duration) ? span.duration * 1000 : 0,
+    durationNs: isMicros(span.duration) ? span.duration * 1000 : 0,
     status: error === undefined ? 'unset' : 'error',
     statusMessage: typeof error === 'string' && error !== '' ? error : null,
     attributes,
@@ -94,6 +94,20 @@ function decodeSpan(raw: unknown, ids: IdNormalizer, warnings: string[]): SpanRe
     links: [],
     shared: span.shared === true,
   };
+}
+
+/** Nesting beyond this in a tag value is not data anyone wrote on purpose. */
+const MAX_TAG_DEPTH = 64;
+
+/**
+ * Zipkin's tags are strings; a producer that wrote another JSON value gets it as JSON text.
+ * A value nested deeper than MAX_TAG_DEPTH (JSON.stringify would overflow the stack on one
+ * nested 10,000 deep) is kept as a note saying so.
+ */
+function tagText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (nestsDeeperThan(value, MAX_TAG_DEPTH)) return `(a JSON value nested deeper than ${MAX_TAG_DEPTH} levels)`;
+  return JSON.stringify(value);
 }
 
 /**
@@ -123,7 +137,7 @@ function remoteAttributes(remote: unknown, kind: SpanKind): Attributes {
 function annotationsToEvents(annotations: unknown, label: string, warnings: string[]): SpanEventRecord[] {
   const events: SpanEventRecord[] = [];
   for (const annotation of Array.isArray(annotations) ? annotations : []) {
-    if (!isRecord(annotation) || !isFiniteNumber(annotation.timestamp)) {
+    if (!isRecord(annotation) || !isMicros(annotation.timestamp)) {
       warnings.push(`${label} has an annotation without a timestamp; annotation dropped`);
       continue;
     }

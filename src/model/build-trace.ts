@@ -48,7 +48,9 @@ export function buildTrace(traceId: string, records: readonly SpanRecord[]): Tra
 
   const drafts = records.map((record): Draft => {
     let durationNs = record.durationNs;
-    if (!(durationNs >= 0)) {
+    // NaN and Infinity too: no decoder should hand them over, but one that did would make
+    // every time on the trace's axis NaN.
+    if (!(durationNs >= 0 && durationNs !== Infinity)) {
       warn('negative-duration', record.spanId, `span ${record.spanId} "${record.name}" had duration ${durationNs}ns; set to 0`);
       durationNs = 0;
     }
@@ -333,7 +335,9 @@ function toSpan(d: Draft, depth: number, rebaseMs: Ms, traceId: string): Span {
     name: r.name,
     service: r.service,
     kind: r.kind,
-    startMs: d.startMs - rebaseMs,
+    // The origin is rounded to whole nanoseconds, so the earliest span may land up to half
+    // a nanosecond before it; offsets are never negative (span.ts).
+    startMs: Math.max(0, d.startMs - rebaseMs),
     durationMs: d.durationMs,
     status: r.status,
     statusMessage: r.statusMessage,

@@ -10,26 +10,48 @@
 // eslint-disable-next-line no-control-regex
 const ESCAPE_SEQUENCES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u009b[0-?]*[ -/]*[@-~]|\u009d[^\u0007\u009c]*[\u0007\u009c]?|\u001b[@-_]?/g;
 // C0 and C1 controls (tab and newline included: one value stays on one line), DEL,
-// bidi embeddings, overrides and isolates, line/paragraph separators.
+// bidi marks (Arabic letter mark, LRM, RLM), embeddings, overrides and isolates,
+// line/paragraph separators.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 export function cleanText(text: string): string {
   return text.replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : ''));
 }
 
-/** Clean, then cut to at most `max` characters with an ellipsis that says how much was cut. */
+/**
+ * The cleaned start of `text`: all of it (`whole`), or more than `want` characters of it,
+ * so a 20 MB value is cleaned only as far as a column needs. A piece is cut just before an
+ * escape introducer (ESC, CSI, OSC), where no sequence can straddle the cut: the result is
+ * then always a start of `cleanText(text)`. Cutting at a fixed length instead could split a
+ * sequence and show its tail, or let invisible padding hide the visible text behind it.
+ */
+function cleanStart(text: string, want: number): { clean: string; whole: boolean } {
+  for (let take = Math.max(0, want) * 2 + 64; ; take *= 4) {
+    if (take >= text.length) return { clean: cleanText(text), whole: true };
+    let piece = text.slice(0, take);
+    const introducer = Math.max(piece.lastIndexOf('\u001b'), piece.lastIndexOf('\u009b'), piece.lastIndexOf('\u009d'));
+    if (introducer >= 0) piece = piece.slice(0, introducer);
+    const clean = cleanText(piece);
+    if (clean.length > want) return { clean, whole: false };
+  }
+}
+
+/**
+ * Clean, then cut to at most `max` characters in all, ending with an ellipsis that says how
+ * much was cut (`… (1,048,576 chars)`), or with a bare `…` when `max` has no room for that.
+ */
 export function cleanAndTruncate(text: string, max: number): string {
-  // Cut before cleaning too, so a 20 MB value costs no more than a short one.
-  const head = text.length > max * 2 + 64 ? text.slice(0, max * 2 + 64) : text;
-  const clean = cleanText(head);
-  if (clean.length <= max && head.length === text.length) return clean;
-  const kept = clean.slice(0, Math.max(0, max - 1));
-  return `${kept}… (${text.length.toLocaleString('en-US')} chars)`;
+  const { clean, whole } = cleanStart(text, max);
+  if (whole && clean.length <= max) return clean;
+  const note = `… (${text.length.toLocaleString('en-US')} chars)`;
+  // The note counts towards `max`: callers size lines and columns by it.
+  if (max < note.length + 8) return `${clean.slice(0, Math.max(0, max - 1))}…`;
+  return clean.slice(0, max - note.length) + note;
 }
 
 /** Clean, then fit into a column of `width` characters, marking a cut with an ellipsis. */
 export function fitText(text: string, width: number): string {
-  const clean = cleanText(text.length > width * 4 + 64 ? text.slice(0, width * 4 + 64) : text);
+  const { clean } = cleanStart(text, width);
   return clean.length <= width ? clean : `${clean.slice(0, Math.max(0, width - 1))}…`;
 }
