@@ -12,7 +12,7 @@ import { showCommand } from './commands/show.js';
 import { InputError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { renderJson } from './report/json.js';
-import { cleanText } from './report/sanitize.js';
+import { cleanLines, cleanText } from './report/sanitize.js';
 
 export const EXIT_CODES = `
 Exit codes:
@@ -27,15 +27,17 @@ Exit codes:
  * its exit code through `done`; its errors reject `parseAsync`.
  */
 export function createProgram(io: Io, done: (code: number) => void): Command {
+  // Commander's messages echo what was typed (an unknown option, a bad value): cleaned like any other text.
+  const output = { writeOut: (s: string) => io.stdout.write(cleanLines(s)), writeErr: (s: string) => io.stderr.write(cleanLines(s)) };
   const program = new Command('tracectl')
     .description('Answers from distributed traces: slow spans, error roots, cache effectiveness, service dependencies, latency budgets.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput(output)
     .exitOverride();
   for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, checkCommand, servicesCommand, operationsCommand]) {
-    program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(run with --help for usage)'));
+    program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
   }
   return program;
 }
@@ -57,7 +59,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     const sentence = code === 70 ? `internal error: ${message} (please report it; --verbose shows where)` : message;
     io.stderr.write(`tracectl: ${cleanText(sentence)}\n`);
-    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (verbose && error instanceof Error && error.stack) io.stderr.write(`${cleanLines(error.stack)}\n`);
     if (json) io.stdout.write(renderJson({ error: { code, message: sentence } }));
     return code;
   }

@@ -55,3 +55,8 @@ export function fitText(text: string, width: number): string {
   const { clean } = cleanStart(text, width);
   return clean.length <= width ? clean : `${clean.slice(0, Math.max(0, width - 1))}…`;
 }
+
+/** `cleanText` for each line of a multi-line message (help, usage errors, stack traces), keeping the line breaks. */
+export function cleanLines(text: string): string {
+  return text.split('\n').map(cleanText).join('\n');
+}

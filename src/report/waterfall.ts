@@ -16,6 +16,8 @@ export interface WaterfallOptions {
   expand?: boolean;
 }
 
+/** Piped, attribute values are cut only when they are longer than this (a 20 MB value stays off the screen). */
+const PIPED_VALUE_MAX = 2000;
 /** A run of at least this many same-named siblings collapses into one line. */
 const COLLAPSE_MIN = 4;
 /** Deeper than this, the tree guides are abbreviated (`┆12┆`) so a 60,000-deep trace prints in linear space and names stay visible. */
@@ -216,19 +218,23 @@ function axisLabel(total: Ms, width: number): string {
   return body + end;
 }
 
+/** On a terminal every line, key and time prefix included, fits the width; piped, values stay (almost) whole. */
 function attributeLines(span: Span, indent: string, ctx: RenderContext, p: Palette): string[] {
-  const max = ctx.tty ? Math.max(20, ctx.width - indent.length - 4) : 2000;
+  const room = ctx.tty ? Math.max(16, ctx.width - indent.length) : PIPED_VALUE_MAX;
+  const fit = (text: string, width: number): string => (ctx.tty ? fitText(text, Math.max(8, width)) : cleanAndTruncate(text, width));
   const lines: string[] = [];
   const kind = span.kind === 'unspecified' ? '' : `kind=${span.kind} `;
-  lines.push(p.dim(`${indent}${kind}span=${span.spanId}${span.parentSpanId ? ` parent=${span.parentSpanId}` : ''}`));
+  lines.push(p.dim(`${indent}${fit(`${kind}span=${span.spanId}${span.parentSpanId ? ` parent=${span.parentSpanId}` : ''}`, room)}`));
   for (const key of Object.keys(span.attributes).sort()) {
-    lines.push(`${indent}${p.dim(cleanAndTruncate(key, 80))} = ${cleanAndTruncate(valueText(span.attributes[key]!), max)}`);
+    const name = fit(key, ctx.tty ? Math.floor(room / 3) : 200);
+    lines.push(`${indent}${p.dim(name)} = ${fit(valueText(span.attributes[key]!), room - name.length - 3)}`);
   }
   for (const event of span.events) {
     const attrs = Object.entries(event.attributes)
       .map(([k, v]) => `${k}=${valueText(v)}`)
       .join(' ');
-    lines.push(`${indent}${p.dim(`@${formatDuration(event.timeMs - span.startMs)}`)} ${cleanAndTruncate(`${event.name} ${attrs}`.trim(), max)}`);
+    const at = `@${formatDuration(event.timeMs - span.startMs)}`;
+    lines.push(`${indent}${p.dim(at)} ${fit(`${event.name} ${attrs}`.trim(), room - at.length - 1)}`);
   }
   return lines;
 }
