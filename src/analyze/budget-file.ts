@@ -401,9 +401,3 @@ function parseLimit(value: string, unit: Unit, metric: string, assertion: string
   }
   return given === 'ratio' ? percent! : given === 'duration' ? duration! : number!;
 }
-
-/** `*` any run of characters (including `/`), `?` one character; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
-}

@@ -1,6 +1,5 @@
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-file.js';
-import { globToRegExp } from './budget-file.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
 import { spanMatchesCondition } from './filter.js';
@@ -616,4 +615,10 @@ export function readBaseline(json: unknown): Baseline | null {
     }
   }
   return { results, budgets };
+}
+
+/** `*` any run of characters (including `/`), `?` one character; everything else literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
 }

@@ -2,7 +2,7 @@ import { collectTraces } from '../analyze/accumulator.js';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { parseBudgetFile, parsePercentage, type BudgetFile } from '../analyze/budget-file.js';
+import type { BudgetFile } from '../analyze/budget-file.js';
 import { evaluateBudgets, readBaseline, type Baseline } from '../analyze/budgets.js';
 import { InputError, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -10,6 +10,7 @@ import { checkJson, renderAnnotations, renderCheck } from '../report/check.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
+import { describeFsError } from '../sources/files.js';
 import { addCommonOptions, addFilterOptions, analyzeSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
 
 export interface CheckOptions extends CommonOptions, FilterOptions {
@@ -35,7 +36,9 @@ export const CHECK_FAILED = 1;
  * the verdict on the screen.
  */
 export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
-  const file = await readBudgets(opts.budgets, io);
+  // The YAML parser is loaded only by the command that reads YAML.
+  const { parseBudgetFile, parsePercentage } = await import('../analyze/budget-file.js');
+  const file = await readBudgets(opts.budgets, io, parseBudgetFile);
   let maxRegression: number | undefined;
   if (opts.maxRegression !== undefined) {
     const share = parsePercentage(opts.maxRegression);
@@ -71,7 +74,7 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
 }
 
 /** The budgets file is configuration: unreadable or invalid, it is a usage error (exit 2). */
-async function readBudgets(name: string, io: Io): Promise<BudgetFile> {
+async function readBudgets(name: string, io: Io, parseBudgetFile: (text: string, name: string) => BudgetFile): Promise<BudgetFile> {
   let text: string;
   try {
     text = await readFile(resolve(io.cwd, name), 'utf8');
@@ -107,22 +110,6 @@ async function writeOutput(io: Io, name: string, text: string, mode: 'write' | '
     else await writeFile(path, text, 'utf8');
   } catch (error) {
     throw new InputError(`cannot write ${label}${name}: ${describeFsError(error)}`, { cause: error });
-  }
-}
-
-function describeFsError(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a parent is not a directory';
-    default:
-      return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -108,7 +108,7 @@ export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 're
           return;
         }
         list(scope, 'spans').forEach((raw, k) => {
-          const span = decodeSpan(raw, `span ${k} of ${scopeWhere}`, resource, service, warnings);
+          const span = decodeSpan(raw, () => `span ${k} of ${scopeWhere}`, resource, service, warnings);
           if (span !== undefined) spans.push(span);
         });
       });
@@ -117,15 +117,16 @@ export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 're
   return { spans, warnings };
 }
 
+/** `where` names the span for a warning; built only when one is written (this runs for every span). */
 function decodeSpan(
   raw: unknown,
-  where: string,
+  where: () => string,
   resource: Attributes,
   service: string,
   warnings: string[],
 ): SpanRecord | undefined {
   const skip = (why: string): undefined => {
-    warnings.push(`${where}: ${why}, skipped`);
+    warnings.push(`${where()}: ${why}, skipped`);
     return undefined;
   };
   if (!isRecord(raw)) return skip('not an object');
@@ -140,7 +141,7 @@ function decodeSpan(
   const rawParent = get(raw, 'parentSpanId');
   let parentSpanId = isBlank(rawParent) ? null : readId(rawParent, 8);
   if (parentSpanId === null && !isBlank(rawParent)) {
-    warnings.push(`${where}: ${idProblem('parentSpanId', rawParent)}, treated as a root`);
+    warnings.push(`${where()}: ${idProblem('parentSpanId', rawParent)}, treated as a root`);
   }
   // Some converters write an all-zero parent for a root.
   if (parentSpanId !== null && !isValidId(parentSpanId)) parentSpanId = null;
@@ -177,18 +178,18 @@ function decodeSpan(
   };
 }
 
-function readEvents(span: JsonObject, where: string, warnings: string[]): SpanEventRecord[] {
+function readEvents(span: JsonObject, where: () => string, warnings: string[]): SpanEventRecord[] {
   const events: SpanEventRecord[] = [];
   list(span, 'events').forEach((event, n) => {
-    const eventWhere = `event ${n} of ${where}`;
+    const eventWhere = (): string => `event ${n} of ${where()}`;
     if (!isRecord(event)) {
-      warnings.push(`${eventWhere}: not an object, dropped`);
+      warnings.push(`${eventWhere()}: not an object, dropped`);
       return;
     }
     const rawTime = get(event, 'timeUnixNano');
     const timeNs = readNanos(rawTime);
     if (timeNs === null) {
-      warnings.push(`${eventWhere}: invalid timeUnixNano ${preview(rawTime)}, dropped`);
+      warnings.push(`${eventWhere()}: invalid timeUnixNano ${preview(rawTime)}, dropped`);
       return;
     }
     const name = get(event, 'name');
@@ -201,20 +202,20 @@ function readEvents(span: JsonObject, where: string, warnings: string[]): SpanEv
   return events;
 }
 
-function readLinks(span: JsonObject, where: string, warnings: string[]): SpanLink[] {
+function readLinks(span: JsonObject, where: () => string, warnings: string[]): SpanLink[] {
   const links: SpanLink[] = [];
   list(span, 'links').forEach((link, n) => {
-    const linkWhere = `link ${n} of ${where}`;
+    const linkWhere = (): string => `link ${n} of ${where()}`;
     if (!isRecord(link)) {
-      warnings.push(`${linkWhere}: not an object, dropped`);
+      warnings.push(`${linkWhere()}: not an object, dropped`);
       return;
     }
     const rawTraceId = get(link, 'traceId');
     const traceId = readId(rawTraceId, 16);
     const rawSpanId = get(link, 'spanId');
     const spanId = readId(rawSpanId, 8);
-    if (!isValidId(traceId)) warnings.push(`${linkWhere}: ${idProblem('traceId', rawTraceId)}, dropped`);
-    else if (!isValidId(spanId)) warnings.push(`${linkWhere}: ${idProblem('spanId', rawSpanId)}, dropped`);
+    if (!isValidId(traceId)) warnings.push(`${linkWhere()}: ${idProblem('traceId', rawTraceId)}, dropped`);
+    else if (!isValidId(spanId)) warnings.push(`${linkWhere()}: ${idProblem('spanId', rawSpanId)}, dropped`);
     else links.push({ traceId, spanId, type: 'link' });
   });
   return links;
@@ -249,7 +250,7 @@ function readId(value: unknown, size: 8 | 16): string | null {
 
 /** OTLP calls an all-zero id invalid. */
 function isValidId(id: string | null): id is string {
-  return id !== null && !/^0+$/.test(id);
+  return id !== null && (id.charCodeAt(0) !== 48 /* 0 */ || !/^0+$/.test(id));
 }
 
 function isBlank(value: unknown): boolean {
@@ -279,7 +280,8 @@ function readNanos(value: unknown): bigint | null {
   if (value === undefined || value === null) return 0n;
   let ns: bigint;
   if (typeof value === 'string' && /^\d+$/.test(value)) {
-    const digits = value.replace(/^0+(?=\d)/, '');
+    // BigInt reads leading zeros itself; strip them only to judge the length of a long string.
+    const digits = value.length <= 20 ? value : value.replace(/^0+(?=\d)/, '');
     if (digits.length > 20) return null;
     ns = BigInt(digits);
   } else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
@@ -331,25 +333,49 @@ function attributesOf(keyValues: unknown, depth = 0): Attributes {
   return out;
 }
 
+/**
+ * One AnyValue. It holds a single field, so its keys are read directly (camelCase or the
+ * Collector's snake_case) rather than probing every possible name: this runs for every
+ * attribute of every span.
+ */
 function anyValue(v: unknown, depth: number): AttributeValue {
   if (!isRecord(v) || depth >= MAX_VALUE_DEPTH) return null;
-  const str = get(v, 'stringValue');
-  if (typeof str === 'string') return str;
-  const bool = get(v, 'boolValue');
-  if (typeof bool === 'boolean') return bool;
-  const int = get(v, 'intValue');
-  if (int !== undefined) return intValue(int);
-  const double = get(v, 'doubleValue');
-  if (typeof double === 'number') return double;
-  // protojson writes NaN and the infinities as strings.
-  if (typeof double === 'string') return Number(double);
-  const array = get(v, 'arrayValue');
-  if (isRecord(array)) return list(array, 'values').map((item) => anyValue(item, depth + 1));
-  const kvlist = get(v, 'kvlistValue');
-  if (isRecord(kvlist)) return attributesOf(get(kvlist, 'values'), depth + 1);
-  const bytes = get(v, 'bytesValue');
-  if (typeof bytes === 'string') return bytes;
-  if (bytes instanceof Uint8Array) return bytesToBuffer(bytes).toString('base64');
+  for (const key in v) {
+    const value = v[key];
+    switch (key) {
+      case 'stringValue':
+      case 'string_value':
+        if (typeof value === 'string') return value;
+        break;
+      case 'boolValue':
+      case 'bool_value':
+        if (typeof value === 'boolean') return value;
+        break;
+      case 'intValue':
+      case 'int_value':
+        if (value !== undefined) return intValue(value);
+        break;
+      case 'doubleValue':
+      case 'double_value':
+        if (typeof value === 'number') return value;
+        // protojson writes NaN and the infinities as strings.
+        if (typeof value === 'string') return Number(value);
+        break;
+      case 'arrayValue':
+      case 'array_value':
+        if (isRecord(value)) return list(value, 'values').map((item) => anyValue(item, depth + 1));
+        break;
+      case 'kvlistValue':
+      case 'kvlist_value':
+        if (isRecord(value)) return attributesOf(get(value, 'values'), depth + 1);
+        break;
+      case 'bytesValue':
+      case 'bytes_value':
+        if (typeof value === 'string') return value;
+        if (value instanceof Uint8Array) return bytesToBuffer(value).toString('base64');
+        break;
+    }
+  }
   return null;
 }
 

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs/light.js';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs/light.js';
 import { InputError } from '../errors.js';
 import type { Decoded } from './decoder.js';
 import { decodeResourceSpans } from './otlp-json.js';
@@ -68,10 +69,23 @@ const descriptor: protobuf.INamespace = {
   },
 };
 
-const TracesData = protobuf.Root.fromJSON(descriptor).lookupType('TracesData');
+let tracesData: protobuf.Type | undefined;
+
+/**
+ * The message type, built on first use: protobufjs costs a noticeable part of start-up and
+ * most runs read JSON. `require` because decoding is synchronous (protobufjs is CommonJS).
+ */
+function tracesDataType(): protobuf.Type {
+  if (tracesData === undefined) {
+    const { Root } = createRequire(import.meta.url)('protobufjs/light.js') as typeof protobuf;
+    tracesData = Root.fromJSON(descriptor).lookupType('TracesData');
+  }
+  return tracesData;
+}
 
 /** Decodes a binary ExportTraceServiceRequest / TracesData; throws InputError when it is not one. */
 export function decodeOtlpProtobuf(bytes: Uint8Array): Decoded {
+  const TracesData = tracesDataType();
   let message: protobuf.Message;
   try {
     message = TracesData.decode(bytes);

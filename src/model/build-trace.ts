@@ -95,6 +95,10 @@ type Warn = (kind: TraceWarning['kind'], spanId: string, message: string) => voi
 
 /** Pass 2: every span id unique within the trace. */
 function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
+  // The common case, every id unique, costs one Set and nothing per span beyond it.
+  const ids = new Set<string>();
+  for (const d of drafts) ids.add(d.spanId);
+  if (ids.size === drafts.length) return drafts;
   const groups = new Map<string, Draft[]>();
   for (const d of drafts) {
     const group = groups.get(d.spanId);

@@ -117,7 +117,8 @@ async function* gunzipIfCompressed(stream: NodeJS.ReadableStream, name: string):
   await feeding;
 }
 
-function describeFsError(error: unknown): string {
+/** A file-system error as the end of a sentence: "cannot read x: permission denied". */
+export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
@@ -127,6 +128,8 @@ function describeFsError(error: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a directory';
+    case 'ENOTDIR':
+      return 'a parent is not a directory';
     default:
       return error instanceof Error ? error.message : String(error);
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { globToRegExp, parseAssertion, parseBudgetFile } from '../../src/analyze/budget-file.js';
+import { parseAssertion, parseBudgetFile } from '../../src/analyze/budget-file.js';
+import { globToRegExp } from '../../src/analyze/budgets.js';
 import { UsageError } from '../../src/errors.js';
 
 /** The example from the issue, verbatim. */
