@@ -43,6 +43,7 @@ export interface BackendOptions {
   timeout?: string;
   deadline?: string;
   protobuf?: boolean;
+  allowPartial?: boolean;
 }
 
 /** Options every command takes: where traces come from and how output looks. */
@@ -93,7 +94,8 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(backendOption('--concurrency <n>', `backend requests in flight at once (default ${DEFAULTS.concurrency})`))
     .addOption(backendOption('--timeout <duration>', `per request: the longest wait for an answer, or between two parts of it (default ${DEFAULTS.timeout})`))
     .addOption(backendOption('--deadline <duration>', `for the whole command (default ${DEFAULTS.deadline})`))
-    .addOption(backendOption('--protobuf', 'Tempo: fetch traces as OTLP protobuf instead of JSON'));
+    .addOption(backendOption('--protobuf', 'Tempo: fetch traces as OTLP protobuf instead of JSON'))
+    .addOption(backendOption('--allow-partial', 'when some traces cannot be fetched, analyze the rest (with a warning) instead of failing'));
 }
 
 function backendOption(flags: string, description: string): Option {
@@ -263,6 +265,7 @@ export async function resolveBackend(sources: readonly string[], opts: CommonOpt
     concurrency: opts.concurrency === undefined ? DEFAULTS.concurrency : countOption('--concurrency', opts.concurrency),
     maxTraces: opts.maxTraces === undefined ? DEFAULTS.maxTraces : countOption('--max-traces', opts.maxTraces),
     protobuf: opts.protobuf === true,
+    allowPartial: opts.allowPartial === true,
   };
   if (ca !== undefined) config.ca = ca;
   if (config.timeoutMs <= 0 || config.deadlineMs <= 0) throw new UsageError('--timeout and --deadline must be longer than 0');

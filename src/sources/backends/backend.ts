@@ -1,3 +1,4 @@
+import { InputError } from '../../errors.js';
 import type { TraceFilter } from '../../analyze/filter.js';
 import type { Decoded } from '../../formats/decoder.js';
 import type { SpanRecord } from '../../model/span.js';
@@ -56,3 +57,22 @@ export interface BackendContext {
 }
 
 export type BackendFactory = (context: BackendContext) => Backend;
+
+/**
+ * Runs `work` for every item at once (the HTTP layer bounds how many are in flight); one
+ * failure does not stop the others. Then, if any failed: nothing partial is presented as
+ * complete — the search ends with one sentence saying how many of how many failed and why,
+ * unless `allowPartial`, when that sentence is returned as a warning and what succeeded is
+ * kept. Only input errors (the backend's failures, already retried) count; a bug still throws.
+ */
+export async function settleAll<T>(items: readonly T[], work: (item: T) => Promise<void>, what: string, allowPartial: boolean): Promise<string[]> {
+  const results = await Promise.allSettled(items.map(work));
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length === 0) return [];
+  const bug = failures.find((f) => !(f.reason instanceof InputError));
+  if (bug) throw bug.reason;
+  const first = (failures[0]!.reason as InputError).message;
+  const sentence = `fetched ${items.length - failures.length} of ${items.length} ${what}; ${failures.length} failed, the first with: ${first}`;
+  if (!allowPartial) throw new InputError(`${sentence} — rerun, or pass --allow-partial to analyze what was fetched`);
+  return [`${sentence}; the results are partial (--allow-partial)`];
+}

@@ -28,6 +28,8 @@ export interface BackendConfig {
   maxTraces: number;
   /** Tempo: ask for OTLP protobuf instead of JSON. */
   protobuf: boolean;
+  /** `--allow-partial`: analyze what was fetched when some fetches fail, with a warning. */
+  allowPartial?: boolean;
 }
 
 /** An epoch-milliseconds interval, both ends included. */

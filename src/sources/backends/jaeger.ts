@@ -4,7 +4,7 @@ import { isRecord } from '../../formats/json-values.js';
 import { decodeJaegerJson, isJaegerPayload } from '../../formats/jaeger-json.js';
 import { decodeOtlpJson, isOtlpPayload } from '../../formats/otlp-json.js';
 import type { SpanRecord } from '../../model/span.js';
-import type { Backend, BackendContext, SearchRequest, SearchResult } from './backend.js';
+import { settleAll, type Backend, type BackendContext, type SearchRequest, type SearchResult } from './backend.js';
 import type { TimeWindow } from './config.js';
 import type { HttpResult } from './http.js';
 import { goDuration, keepNewest, mergeTraces, spanQuery, type SpanQuery } from './pushdown.js';
@@ -67,7 +67,7 @@ type Api = 'v3' | 'v1';
  * is learnt once, from `/api/v3/services` (404 or not JSON there means v1); a trace by id
  * tells it from the shape of the 404 itself.
  */
-export function createJaegerBackend({ http, progress }: BackendContext): Backend {
+export function createJaegerBackend({ http, config, progress }: BackendContext): Backend {
   let api: Promise<{ api: Api; services: string[] }> | undefined;
 
   const detect = (): Promise<{ api: Api; services: string[] }> => {
@@ -139,14 +139,18 @@ export function createJaegerBackend({ http, progress }: BackendContext): Backend
       let truncated = false;
       let done = 0;
       if (targets.length > 1) progress.update(`searched 0/${targets.length} services`);
-      await Promise.all(
-        targets.map(async (service) => {
+      const failed = await settleAll(
+        targets,
+        async (service) => {
           const decoded = await searchOne(which, { ...query, service, window: request.window, limit: request.limit });
           for (const w of decoded.warnings) warnings.push(`search in ${service}: ${w}`);
           if (mergeTraces(traces, decoded.spans) >= request.limit) truncated = true;
           if (targets.length > 1) progress.update(`searched ${++done}/${targets.length} services`);
-        }),
+        },
+        'service searches',
+        config.allowPartial === true,
       );
+      warnings.push(...failed);
       if (keepNewest(traces, request.limit)) truncated = true;
       return { spans: [...traces.values()].flat(), warnings, truncated };
     },

@@ -4,7 +4,7 @@ import { isRecord } from '../../formats/json-values.js';
 import { decodeOtlpJson, isOtlpPayload } from '../../formats/otlp-json.js';
 import { decodeOtlpProtobuf } from '../../formats/otlp-proto.js';
 import type { SpanRecord } from '../../model/span.js';
-import type { Backend, BackendContext, SearchRequest, SearchResult } from './backend.js';
+import { settleAll, type Backend, type BackendContext, type SearchRequest, type SearchResult } from './backend.js';
 import type { TimeWindow } from './config.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { buildTraceql, serviceScope } from './traceql.js';
@@ -109,8 +109,9 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
       /** Fetches traces concurrently (the HTTP layer bounds how many at once), with progress. */
       const fetchMany = async (ids: readonly string[]): Promise<void> => {
         counter.total = Math.max(counter.total, counter.done + ids.length);
-        await Promise.all(
-          ids.map(async (id) => {
+        const failed = await settleAll(
+          ids,
+          async (id) => {
             const decoded = await fetchTrace(id);
             progress.update(`fetched ${++counter.done}/${counter.total} traces`);
             if (decoded === null) {
@@ -121,8 +122,13 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
             for (const w of decoded.warnings) warnings.push(`trace ${id}: ${w}`);
             const verdict = rank && decoded.spans.length > 0 ? request.judge(decoded.spans) : null;
             fetched.set(id, { spans: decoded.spans, score: verdict === null ? null : rank!.by === 'slowest' ? verdict.durationMs : verdict.startMs });
-          }),
+          },
+          'traces',
+          config.allowPartial === true,
         );
+        warnings.push(...failed);
+        // With --allow-partial, a trace that could not be fetched counts as asked for, so ranking does not ask again.
+        for (const id of ids) if (!fetched.has(id)) fetched.set(id, { spans: [], score: null });
       };
       const done = (truncated: boolean): SearchResult => ({ spans: [...fetched.values()].flatMap((f) => f.spans), warnings, truncated });
 

@@ -181,3 +181,32 @@ describe('Tempo services and operations', () => {
     expect(run.stderr).toBe(`tracectl: tempo at ${server!.url} has no /api/v2/search/tag API, which lists the operations of one service (Tempo 2.0 or later)\n`);
   });
 });
+
+describe('Tempo: traces that cannot be fetched', () => {
+  // Two of the demo's traces answer 500 every time (not retried: only 502/503/504/429 are).
+  const broken = (): Handler => {
+    const inner = tempoHandler();
+    const failing = new Set(demoTraces.slice(0, 2).map((t) => t.traceId));
+    return (req, res, raw) => {
+      const id = req.path.split('/').pop()!;
+      if (req.path.startsWith('/api/v2/traces/') && failing.has(id.padStart(32, '0'))) return send(res, 500, 'boom');
+      return inner(req, res, raw);
+    };
+  };
+
+  it('fail the search with one sentence: nothing partial is presented as complete', async () => {
+    const backend = await tempo(broken());
+    const run = await tracectl(['find', '--limit', '100', '--json', ...WINDOW, '--backend', backend]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^tracectl: fetched 58 of 60 traces; 2 failed, the first with: .*500.* — rerun, or pass --allow-partial to analyze what was fetched\n$/);
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 3 } });
+  });
+
+  it('with --allow-partial, analyze the rest and say so', async () => {
+    const backend = await tempo(broken());
+    const run = await tracectl(['find', '--limit', '100', '--json', '--allow-partial', ...WINDOW, '--backend', backend]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as FindBody).traces).toHaveLength(58);
+    expect(run.stderr).toMatch(/fetched 58 of 60 traces; 2 failed.*the results are partial \(--allow-partial\)/);
+  });
+});
