@@ -71,6 +71,8 @@ export async function settleAll<T>(items: readonly T[], work: (item: T) => Promi
   if (failures.length === 0) return [];
   const bug = failures.find((f) => !(f.reason instanceof InputError));
   if (bug) throw bug.reason;
+  // Nothing fetched: the first failure says it best (there is nothing partial to analyze).
+  if (failures.length === items.length) throw failures[0]!.reason;
   const first = (failures[0]!.reason as InputError).message;
   const sentence = `fetched ${items.length - failures.length} of ${items.length} ${what}; ${failures.length} failed, the first with: ${first}`;
   if (!allowPartial) throw new InputError(`${sentence} — rerun, or pass --allow-partial to analyze what was fetched`);
