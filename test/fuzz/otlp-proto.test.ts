@@ -6,7 +6,7 @@ import { decodeOtlpProtobuf } from '../../src/formats/otlp-proto.js';
 import { DEEP, FUZZ_RUNS, fuzzParams, testTimeout } from './config.js';
 import { otlpJsonFixtures } from './fixtures.js';
 import { checkDecoded, decodeOrInputError } from './invariants.js';
-import { encodeTracesData, otlpJsonToProtobuf } from './otlp-proto-encode.js';
+import { encodeTracesData, otlpJsonToProtobuf } from '../helpers/otlp-proto-encode.js';
 
 /**
  * The OTLP protobuf decoder, directly and through the dispatcher: real fixtures encoded

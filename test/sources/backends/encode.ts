@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs/light.js';
+import { otlpJsonToProtobuf, traceByIdResponseProtobuf } from '../../helpers/otlp-proto-encode.js';
 import { toJaegerJson, toOtlpJsonLines, toZipkinJson, type DemoTrace } from '../../../scripts/demo-traces.js';
 
 /**
@@ -79,75 +79,12 @@ export function tempoV1Json(trace: DemoTrace): string {
 // OTLP protobuf, for Tempo's `Accept: application/protobuf` answers
 // ---------------------------------------------------------------------------------------
 
-const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
-const root = protobuf.Root.fromJSON({
-  nested: {
-    TracesData: { fields: { resourceSpans: repeated('ResourceSpans', 1) } },
-    // tempopb.TraceByIDResponse: Trace trace = 1; TraceByIDMetrics metrics = 2; PartialStatus status = 3; string message = 4.
-    TraceByIDResponse: { fields: { trace: { type: 'TracesData', id: 1 }, status: { type: 'int32', id: 3 }, message: { type: 'string', id: 4 } } },
-    ResourceSpans: { fields: { resource: { type: 'Resource', id: 1 }, scopeSpans: repeated('ScopeSpans', 2), schemaUrl: { type: 'string', id: 3 } } },
-    Resource: { fields: { attributes: repeated('KeyValue', 1) } },
-    ScopeSpans: { fields: { scope: { type: 'Scope', id: 1 }, spans: repeated('Span', 2) } },
-    Scope: { fields: { name: { type: 'string', id: 1 }, version: { type: 'string', id: 2 } } },
-    Span: {
-      fields: {
-        traceId: { type: 'bytes', id: 1 },
-        spanId: { type: 'bytes', id: 2 },
-        parentSpanId: { type: 'bytes', id: 4 },
-        name: { type: 'string', id: 5 },
-        kind: { type: 'int32', id: 6 },
-        startTimeUnixNano: { type: 'fixed64', id: 7 },
-        endTimeUnixNano: { type: 'fixed64', id: 8 },
-        attributes: repeated('KeyValue', 9),
-        events: repeated('Event', 11),
-        links: repeated('Link', 13),
-        status: { type: 'Status', id: 15 },
-        flags: { type: 'fixed32', id: 16 },
-      },
-    },
-    Event: { fields: { timeUnixNano: { type: 'fixed64', id: 1 }, name: { type: 'string', id: 2 }, attributes: repeated('KeyValue', 3) } },
-    Link: { fields: { traceId: { type: 'bytes', id: 1 }, spanId: { type: 'bytes', id: 2 }, flags: { type: 'fixed32', id: 6 } } },
-    Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
-    KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
-    AnyValue: {
-      fields: {
-        stringValue: { type: 'string', id: 1 },
-        boolValue: { type: 'bool', id: 2 },
-        intValue: { type: 'int64', id: 3 },
-        doubleValue: { type: 'double', id: 4 },
-      },
-    },
-  },
-});
-const TracesData = root.lookupType('TracesData');
-const TraceByIDResponse = root.lookupType('TraceByIDResponse');
-
-/** The OTLP JSON of the generator with hex ids turned into bytes (protobufjs reads base64 for bytes). */
-function protoReady(traces: readonly DemoTrace[]): { resourceSpans: Json[] } {
-  const request = otlpRequest(traces);
-  for (const rs of request.resourceSpans) {
-    for (const ss of rs.scopeSpans as Json[]) {
-      for (const span of ss.spans as Json[]) {
-        span.traceId = base64(span.traceId as string);
-        span.spanId = base64(span.spanId as string);
-        span.parentSpanId = base64(span.parentSpanId as string);
-        for (const link of (span.links as Json[] | undefined) ?? []) {
-          link.traceId = base64(link.traceId as string);
-          link.spanId = base64(link.spanId as string);
-        }
-      }
-    }
-  }
-  return request;
-}
-
 /** `/api/traces/{id}` with `Accept: application/protobuf`: a bare `tempopb.Trace` (wire-identical to TracesData). */
 export function tempoV1Protobuf(trace: DemoTrace): Buffer {
-  return Buffer.from(TracesData.encode(TracesData.fromObject(protoReady([trace]))).finish());
+  return Buffer.from(otlpJsonToProtobuf(otlpRequest([trace])));
 }
 
 /** `/api/v2/traces/{id}` with `Accept: application/protobuf`: a `TraceByIDResponse`. */
 export function tempoV2Protobuf(trace: DemoTrace, partial = false): Buffer {
-  const message = TraceByIDResponse.fromObject({ trace: protoReady([trace]), ...(partial ? { status: 1, message: 'querier timed out' } : {}) });
-  return Buffer.from(TraceByIDResponse.encode(message).finish());
+  return Buffer.from(traceByIdResponseProtobuf(otlpRequest([trace]), partial));
 }

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs/light.js';
 
 /**
- * An OTLP protobuf encoder for the tests, written from opentelemetry-proto
+ * An OTLP protobuf encoder for the tests (fuzzing, and the fake Tempo's protobuf answers), written from opentelemetry-proto
  * (trace/v1/trace.proto, common/v1/common.proto) independently of the decoder's own
  * descriptor, and with fields the decoder does not declare (scope, trace state, flags,
  * dropped counts) so that skipping unknown fields is exercised too.
@@ -10,6 +10,8 @@ const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 const descriptor: protobuf.INamespace = {
   nested: {
     TracesData: { fields: { resourceSpans: repeated('ResourceSpans', 1) } },
+    // tempopb.TraceByIDResponse: Trace trace = 1; TraceByIDMetrics metrics = 2; PartialStatus status = 3; string message = 4.
+    TraceByIDResponse: { fields: { trace: { type: 'TracesData', id: 1 }, status: { type: 'int32', id: 3 }, message: { type: 'string', id: 4 } } },
     ResourceSpans: {
       fields: {
         resource: { type: 'Resource', id: 1 },
@@ -62,7 +64,9 @@ const descriptor: protobuf.INamespace = {
   },
 };
 
-const TracesData = protobuf.Root.fromJSON(descriptor).lookupType('TracesData');
+const root = protobuf.Root.fromJSON(descriptor);
+const TracesData = root.lookupType('TracesData');
+const TraceByIDResponse = root.lookupType('TraceByIDResponse');
 
 /** A TracesData message, in protobufjs's object form (bytes as Uint8Array, fixed64 as decimal strings). */
 export function encodeTracesData(object: Record<string, unknown>): Uint8Array {
@@ -120,6 +124,16 @@ function span(s: Obj): Obj {
 
 /** An OTLP JSON payload (`resourceSpans` or Tempo's `batches`) as protobuf bytes. */
 export function otlpJsonToProtobuf(payload: unknown): Uint8Array {
+  return encodeTracesData(tracesDataObject(payload));
+}
+
+/** Tempo's `/api/v2/traces/{id}` protobuf answer: a `TraceByIDResponse` around the trace. */
+export function traceByIdResponseProtobuf(payload: unknown, partial = false): Uint8Array {
+  const message = TraceByIDResponse.fromObject({ trace: tracesDataObject(payload), ...(partial ? { status: 1, message: 'querier timed out' } : {}) });
+  return TraceByIDResponse.encode(message).finish();
+}
+
+function tracesDataObject(payload: unknown): Obj {
   const root = isObj(payload) ? payload : {};
   const inner = isObj(root.result) ? root.result : isObj(root.trace) ? root.trace : root;
   const resourceSpans = arr(inner.resourceSpans ?? inner.batches)
@@ -131,5 +145,5 @@ export function otlpJsonToProtobuf(payload: unknown): Uint8Array {
         .map((ss) => ({ scope: { name: 'fuzz', version: '1' }, spans: arr(ss.spans).filter(isObj).map(span) })),
       schemaUrl: 'https://opentelemetry.io/schemas/1.21.0',
     }));
-  return encodeTracesData({ resourceSpans });
+  return { resourceSpans };
 }
