@@ -2,7 +2,7 @@ import type { Ms, Trace } from '../model/span.js';
 import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { selfTimes } from './self-time.js';
-import { percentile, sortedNumbers } from './stats.js';
+import { QuantileSketch } from './stats.js';
 
 /** Three percentiles of a set of durations; NaN when the set is empty (it never is for a listed operation). */
 export interface Percentiles {
@@ -87,8 +87,8 @@ export const SLOW_BAND = 0.1;
 interface Accumulator {
   service: string;
   name: string;
-  durations: Ms[];
-  selfs: Ms[];
+  durations: QuantileSketch;
+  selfs: QuantileSketch;
   criticalMs: Ms;
   traces: number;
   tracesOnPath: number;
@@ -137,11 +137,11 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
       const key = keyOf(span.service, span.name);
       let op = this.ops.get(key);
       if (!op) {
-        op = { service: span.service, name: span.name, durations: [], selfs: [], criticalMs: 0, traces: 0, tracesOnPath: 0 };
+        op = { service: span.service, name: span.name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: 0, traces: 0, tracesOnPath: 0 };
         this.ops.set(key, op);
       }
-      op.durations.push(span.durationMs);
-      op.selfs.push(self.get(span.spanId) ?? 0);
+      op.durations.add(span.durationMs);
+      op.selfs.add(self.get(span.spanId) ?? 0);
       seen.add(key);
       const ms = critical.get(span.spanId) ?? 0;
       if (ms > 0) {
@@ -161,18 +161,16 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
   result(): BottleneckReport {
     const { totalDurationMs } = this;
     const operations = [...this.ops.values()].map((op): OperationBottleneck => {
-      const durations = sortedNumbers(op.durations);
-      const selfs = sortedNumbers(op.selfs);
       return {
         service: op.service,
         name: op.name,
-        count: durations.length,
+        count: op.durations.count,
         traces: op.traces,
         criticalMs: op.criticalMs,
         criticalShare: totalDurationMs > 0 ? op.criticalMs / totalDurationMs : 0,
         onPathFrequency: op.traces > 0 ? op.tracesOnPath / op.traces : 0,
-        selfMs: { ...percentiles(selfs), total: selfs.reduce((a, b) => a + b, 0) },
-        durationMs: percentiles(durations),
+        selfMs: { ...percentiles(op.selfs), total: op.selfs.total },
+        durationMs: percentiles(op.durations),
       };
     });
     operations.sort((a, b) => b.criticalMs - a.criticalMs || byName(a, b));
@@ -183,8 +181,8 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
   }
 }
 
-function percentiles(sorted: readonly number[]): Percentiles {
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+function percentiles(values: QuantileSketch): Percentiles {
+  return { p50: values.percentile(50), p95: values.percentile(95), p99: values.percentile(99) };
 }
 
 function byName(a: { service: string; name: string }, b: { service: string; name: string }): number {

@@ -1,7 +1,7 @@
 import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type TraceAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
-import { compareText, percentile, sortedNumbers } from './stats.js';
+import { compareText, QuantileSketch } from './stats.js';
 import { rootSpan } from './trace-summary.js';
 
 /**
@@ -131,7 +131,7 @@ interface EdgeDraft {
   from: string;
   to: string;
   kinds: Set<EdgeKind>;
-  durations: Ms[];
+  durations: QuantileSketch;
   errors: number;
   traces: number;
   /** The last trace counted in `traces`. */
@@ -162,11 +162,11 @@ export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
       const key = `${from}\u0000${to}`;
       let edge = edges.get(key);
       if (!edge) {
-        edge = { from, to, kinds: new Set(), durations: [], errors: 0, traces: 0, lastTrace: -1 };
+        edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1 };
         edges.set(key, edge);
       }
       edge.kinds.add(kind);
-      edge.durations.push(span.durationMs);
+      edge.durations.add(span.durationMs);
       if (isErrorSpan(span)) edge.errors++;
       if (edge.lastTrace !== traceIndex) {
         edge.lastTrace = traceIndex;
@@ -226,19 +226,18 @@ export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
 
     const result: DependencyEdge[] = [...edges.values()].map((e) => {
       const kind: EdgeKind = e.kinds.has('real') ? 'real' : e.kinds.has('inferred') ? 'inferred' : 'virtual';
-      const sorted = sortedNumbers(e.durations);
       return {
         from: e.from,
         to: e.to,
         kind,
         virtual: kind === 'virtual',
         inferred: kind === 'inferred',
-        calls: sorted.length,
+        calls: e.durations.count,
         errors: e.errors,
-        p50Ms: percentile(sorted, 50),
-        p95Ms: percentile(sorted, 95),
+        p50Ms: e.durations.percentile(50),
+        p95Ms: e.durations.percentile(95),
         traces: e.traces,
-        callsPerTrace: sorted.length / e.traces,
+        callsPerTrace: e.durations.count / e.traces,
       };
     });
     result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));

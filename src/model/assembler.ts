@@ -27,7 +27,11 @@ interface Pending {
  */
 export class TraceAssembler {
   private readonly pending = new Map<string, Pending>();
-  private readonly completed = new Set<string>();
+  /**
+   * Hashes of the ids of traces already handed on, to notice late spans. A 32-bit hash keeps
+   * this small (a few bytes per trace, not a string); a collision only miscounts a warning.
+   */
+  private readonly completed = new Set<number>();
   private seen = 0;
   private nextCheck: number;
   lateSpans = 0;
@@ -43,7 +47,7 @@ export class TraceAssembler {
     this.seen++;
     let entry = this.pending.get(record.traceId);
     if (entry === undefined) {
-      if (this.completed.has(record.traceId)) this.lateSpans++;
+      if (this.completed.has(hashId(record.traceId))) this.lateSpans++;
       entry = { records: [], lastSeen: this.seen };
       this.pending.set(record.traceId, entry);
     }
@@ -73,7 +77,14 @@ export class TraceAssembler {
   }
 
   private complete(traceId: string, entry: Pending): void {
-    this.completed.add(traceId);
+    this.completed.add(hashId(traceId));
     this.onTrace(buildTrace(traceId, entry.records));
   }
+}
+
+/** FNV-1a over the id's characters. */
+function hashId(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
