@@ -1,5 +1,5 @@
 import type { Ms, Span, Trace } from '../model/span.js';
-import { foldTraces, type TraceAccumulator } from './accumulator.js';
+import type { TraceAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
 import { compareText } from './stats.js';
 
@@ -58,13 +58,9 @@ export interface FindOrder {
   limit?: number;
 }
 
-/** Newest first by default (as `gh` lists); `slowest` orders by duration instead. */
-export function findTraces(traces: Iterable<Trace>, order: FindOrder): TraceSummary[] {
-  return foldTraces(new FindAccumulator(order), traces);
-}
-
 /**
- * `findTraces` one trace at a time, holding only the rows that can still make the list:
+ * The rows of `find`: newest first by default (as `gh` lists), or slowest first. One trace
+ * at a time, holding only the rows that can still make the list:
  * the best `max` so far, pruned whenever twice that many have gathered.
  */
 export class FindAccumulator implements TraceAccumulator<TraceSummary[]> {

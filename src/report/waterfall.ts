@@ -253,7 +253,7 @@ function errorTypeOf(span: Span): string | null {
 }
 
 /** "2 spans shifted for clock skew, 1 orphan shown as a root" */
-export function summarizeWarnings(warnings: readonly TraceWarning[]): string {
+function summarizeWarnings(warnings: readonly TraceWarning[]): string {
   const counts = new Map<TraceWarning['kind'], number>();
   for (const w of warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
   const phrases: Record<TraceWarning['kind'], (n: number) => string> = {

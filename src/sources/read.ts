@@ -57,13 +57,6 @@ export async function eachSelectedTrace(
   });
 }
 
-/** Every selected trace in memory: for analyses that need them all at once. */
-export async function selectedTraces(request: ReadRequest, filter: TraceFilter, io: Io, selection: TraceSelection = {}): Promise<Trace[]> {
-  const traces: Trace[] = [];
-  await eachSelectedTrace(request, filter, io, (t) => traces.push(t), selection);
-  return traces;
-}
-
 /**
  * One trace by id, or undefined when the files do not hold it (a backend that does not is
  * an input error). From files only that trace's spans are kept, and JSON lines that cannot
