@@ -1,4 +1,4 @@
-import type { Ms, Span, SpanRecord, Trace, TraceWarning } from './span.js';
+import type { Ms, Span, SpanEvent, SpanRecord, Trace, TraceWarning } from './span.js';
 
 /**
  * Turns decoded span records into traces: groups them by trace id, repairs what real
@@ -67,19 +67,14 @@ export function buildTrace(traceId: string, records: readonly SpanRecord[]): Tra
   const unique = dedupeSpanIds(drafts, warn);
   const byId = new Map(unique.map((d) => [d.spanId, d]));
   repairParents(unique, byId, warn);
-  breakCycles(unique, byId, warn);
-
-  const childDrafts = new Map<string, Draft[]>();
-  const rootDrafts: Draft[] = [];
-  for (const d of unique) {
-    if (d.parentSpanId === null) rootDrafts.push(d);
-    else {
-      const siblings = childDrafts.get(d.parentSpanId);
-      if (siblings) siblings.push(d);
-      else childDrafts.set(d.parentSpanId, [d]);
-    }
+  let { rootDrafts, childDrafts } = linkTree(unique);
+  // A parent cycle leaves its spans unreachable from every root; only then look for it.
+  if (countReachable(rootDrafts, childDrafts) < unique.length) {
+    breakCycles(unique, byId, warn);
+    ({ rootDrafts, childDrafts } = linkTree(unique));
   }
-  const byStart = (a: Draft, b: Draft): number => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId);
+
+  const byStart = (a: Draft, b: Draft): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
   for (const list of childDrafts.values()) list.sort(byStart);
   // The real root (parentless in the data) before orphans, then by start.
   rootDrafts.sort((a, b) => Number(a.record.parentSpanId !== null) - Number(b.record.parentSpanId !== null) || byStart(a, b));
@@ -92,6 +87,32 @@ export function buildTrace(traceId: string, records: readonly SpanRecord[]): Tra
 }
 
 type Warn = (kind: TraceWarning['kind'], spanId: string, message: string) => void;
+
+function linkTree(drafts: readonly Draft[]): { rootDrafts: Draft[]; childDrafts: Map<string, Draft[]> } {
+  const childDrafts = new Map<string, Draft[]>();
+  const rootDrafts: Draft[] = [];
+  for (const d of drafts) {
+    if (d.parentSpanId === null) rootDrafts.push(d);
+    else {
+      const siblings = childDrafts.get(d.parentSpanId);
+      if (siblings) siblings.push(d);
+      else childDrafts.set(d.parentSpanId, [d]);
+    }
+  }
+  return { rootDrafts, childDrafts };
+}
+
+function countReachable(roots: readonly Draft[], children: ReadonlyMap<string, readonly Draft[]>): number {
+  let count = 0;
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    count++;
+    const kids = children.get(d.spanId);
+    if (kids) for (const k of kids) stack.push(k);
+  }
+  return count;
+}
 
 /** Pass 2: every span id unique within the trace. */
 function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
@@ -271,6 +292,8 @@ function formatShift(ms: Ms): string {
   return `${ms >= 0 ? '+' : '-'}${Math.abs(ms).toFixed(3).replace(/\.?0+$/, '')}ms`;
 }
 
+const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+
 /** Final step: the trace origin, tree order, depths, async followers and the trace duration. */
 function assemble(
   traceId: string,
@@ -295,10 +318,19 @@ function assemble(
   const asyncSpanIds = new Set<string>();
 
   // Depth-first in tree order, children pushed in reverse so they pop by start time.
-  const stack: { draft: Draft; depth: number; parent: Span | null }[] = [];
-  for (let i = rootDrafts.length - 1; i >= 0; i--) stack.push({ draft: rootDrafts[i]!, depth: 0, parent: null });
-  while (stack.length > 0) {
-    const { draft, depth, parent } = stack.pop()!;
+  // Three parallel stacks rather than an object per span: this runs for every span read.
+  const drafts: Draft[] = [];
+  const depths: number[] = [];
+  const parents: (Span | null)[] = [];
+  for (let i = rootDrafts.length - 1; i >= 0; i--) {
+    drafts.push(rootDrafts[i]!);
+    depths.push(0);
+    parents.push(null);
+  }
+  while (drafts.length > 0) {
+    const draft = drafts.pop()!;
+    const depth = depths.pop()!;
+    const parent = parents.pop()!;
     const span = toSpan(draft, depth, rebaseMs, traceId);
     spans.push(span);
     byId.set(span.spanId, span);
@@ -312,7 +344,13 @@ function assemble(
       roots.push(span);
     }
     const kids = childDrafts.get(draft.spanId);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push({ draft: kids[i]!, depth: depth + 1, parent: span });
+    if (kids) {
+      for (let i = kids.length - 1; i >= 0; i--) {
+        drafts.push(kids[i]!);
+        depths.push(depth + 1);
+        parents.push(span);
+      }
+    }
   }
 
   let start = Infinity;
@@ -347,7 +385,7 @@ function toSpan(d: Draft, depth: number, rebaseMs: Ms, traceId: string): Span {
     statusMessage: r.statusMessage,
     attributes: r.attributes,
     resource: r.resource,
-    events: r.events.map((e) => ({
+    events: r.events.length === 0 ? NO_EVENTS : r.events.map((e) => ({
       name: e.name,
       timeMs: Number(e.timeNs - r.startNs) / 1e6 + d.startMs - rebaseMs,
       attributes: e.attributes,
