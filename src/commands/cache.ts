@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { cacheJson, renderCache } from '../report/cache.js';
 import { renderJson } from '../report/json.js';
-import { addCommonOptions, addFilterOptions, analyzeSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+import { addCommonOptions, addFilterOptions, analyzeSelected, collect, renderContext, type CommonOptions, type FilterOptions } from './common.js';
 
 export interface CacheCommandOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -20,8 +20,6 @@ export async function runCache(opts: CacheCommandOptions, io: Io): Promise<numbe
   else io.stdout.write(renderCache(report, renderContext(opts, io)));
   return 0;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function cacheCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('cache')

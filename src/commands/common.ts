@@ -65,7 +65,8 @@ export interface FilterOptions {
   errors?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** Commander's way to let an option repeat: each value appended. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Backend defaults (README "Backends"). */
 const DEFAULTS = { since: '1h', maxTraces: 1000, concurrency: 8, timeout: '30s', deadline: '5m' } as const;

@@ -1,7 +1,7 @@
 import type { Unit } from '../analyze/budget-file.js';
 import type { Breakdown, BudgetResult, CheckReport, OperationChange, ResultStatus } from '../analyze/budgets.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { formatDuration } from './format.js';
+import { formatDuration, plural } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
@@ -44,7 +44,6 @@ export function formatLimit(r: BudgetResult): string {
   return r.limitText ?? formatValue(r.limit, r.unit);
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The short cell that says by how much or why: `330ms over`, `3 of 20 samples`. */
 export function resultDetail(r: BudgetResult): string {

@@ -1,5 +1,5 @@
 import type { DependencyEdge, DependencyMap, ServiceNode } from '../analyze/deps.js';
-import { formatDuration, formatPercent } from './format.js';
+import { formatDuration, formatPercent, plural } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate } from './sanitize.js';
 import { padEnd, padStart, palette, type RenderContext } from './style.js';
@@ -72,7 +72,7 @@ export function renderDepsTree(map: DependencyMap, ctx: RenderContext): string {
   const out: string[] = [summary(map)];
   if (map.unresolvedCalls > 0) {
     const n = map.unresolvedCalls;
-    out.push(p.dim(`${count(n, 'client call')} to an unnamed peer ${n === 1 ? 'is' : 'are'} not shown`));
+    out.push(p.dim(`${plural(n, 'client call')} to an unnamed peer ${n === 1 ? 'is' : 'are'} not shown`));
   }
   out.push('');
   out.push(
@@ -112,10 +112,10 @@ function summary(map: DependencyMap): string {
   const instrumented = map.services.filter((s) => !s.virtual).length;
   const peers = map.services.length - instrumented;
   const parts = [
-    count(map.traces, 'trace'),
-    count(instrumented, 'service'),
-    count(peers, 'uninstrumented peer'),
-    count(map.edges.length, 'edge'),
+    plural(map.traces, 'trace'),
+    plural(instrumented, 'service'),
+    plural(peers, 'uninstrumented peer'),
+    plural(map.edges.length, 'edge'),
   ];
   return parts.join(' · ');
 }
@@ -127,9 +127,6 @@ function widest(texts: readonly string[], min: number): number {
   return max;
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 /** The printed lines, depth first; iterative, so a long call chain cannot overflow the stack. */
 function treeLines(map: DependencyMap): TreeLine[] {

@@ -31,3 +31,8 @@ export function formatPercent(share: number): string {
 export function formatTimestamp(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
+
+/** `1 span`, `3 spans`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

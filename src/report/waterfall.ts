@@ -3,7 +3,7 @@ import { isErrorSpan } from '../analyze/error-span.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import { errorCount, traceStart } from '../analyze/trace-summary.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
-import { formatDuration, formatTimestamp } from './format.js';
+import { formatDuration, formatTimestamp, plural } from './format.js';
 import { cleanAndTruncate, cleanText, fitText } from './sanitize.js';
 import { padEnd, padStart, palette, visibleLength, type Palette, type RenderContext } from './style.js';
 
@@ -49,9 +49,9 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   const facts = [
     formatTimestamp(traceStart(trace)),
     formatDuration(trace.durationMs),
-    count(trace.spans.length, 'span'),
-    count(services.length, 'service'),
-    errors > 0 ? p.error(count(errors, 'error')) : '0 errors',
+    plural(trace.spans.length, 'span'),
+    plural(services.length, 'service'),
+    errors > 0 ? p.error(plural(errors, 'error')) : '0 errors',
   ].join('  ');
   // One line when it fits the width, else the facts under the id.
   if (visibleLength(title) + 2 + visibleLength(facts) <= ctx.width) out.push(`${title}  ${facts}`);
@@ -257,18 +257,15 @@ function summarizeWarnings(warnings: readonly TraceWarning[]): string {
   const counts = new Map<TraceWarning['kind'], number>();
   for (const w of warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
   const phrases: Record<TraceWarning['kind'], (n: number) => string> = {
-    'clock-skew': (n) => `${count(n, 'span')} shifted for clock skew`,
-    orphan: (n) => `${count(n, 'orphan')} (parent missing) shown as ${n === 1 ? 'a root' : 'roots'}`,
-    'duplicate-span': (n) => `${count(n, 'duplicate span')} dropped`,
-    'duplicate-span-id': (n) => `${count(n, 'reused span id')} renamed`,
-    'shared-span-id': (n) => `${count(n, 'shared client/server id')} split`,
-    'parent-cycle': (n) => `${count(n, 'parent cycle')} broken`,
-    'self-parent': (n) => `${count(n, 'self-parented span')} made ${n === 1 ? 'a root' : 'roots'}`,
-    'negative-duration': (n) => `${count(n, 'negative duration')} set to 0`,
+    'clock-skew': (n) => `${plural(n, 'span')} shifted for clock skew`,
+    orphan: (n) => `${plural(n, 'orphan')} (parent missing) shown as ${n === 1 ? 'a root' : 'roots'}`,
+    'duplicate-span': (n) => `${plural(n, 'duplicate span')} dropped`,
+    'duplicate-span-id': (n) => `${plural(n, 'reused span id')} renamed`,
+    'shared-span-id': (n) => `${plural(n, 'shared client/server id')} split`,
+    'parent-cycle': (n) => `${plural(n, 'parent cycle')} broken`,
+    'self-parent': (n) => `${plural(n, 'self-parented span')} made ${n === 1 ? 'a root' : 'roots'}`,
+    'negative-duration': (n) => `${plural(n, 'negative duration')} set to 0`,
   };
   return [...counts].map(([kind, n]) => phrases[kind](n)).join(', ');
 }
 
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
