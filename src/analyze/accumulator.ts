@@ -10,6 +10,18 @@ export interface TraceAccumulator<R> {
   result(): R;
 }
 
+/**
+ * An accumulator whose work can be shared out: copies built alike each take some of the
+ * traces (in worker threads, `sources/parallel.ts`), and one of them merges the others'
+ * states. `state()` is plain data that survives structured cloning (no class instances,
+ * functions or symbols), and after merging every other copy's state, `result()` equals what
+ * one accumulator would give after taking all the traces itself, in any order.
+ */
+export interface MergeableAccumulator<R, S = unknown> extends TraceAccumulator<R> {
+  state(): S;
+  merge(state: S): void;
+}
+
 export function foldTraces<R>(accumulator: TraceAccumulator<R>, traces: Iterable<Trace>): R {
   for (const trace of traces) accumulator.add(trace);
   return accumulator.result();
