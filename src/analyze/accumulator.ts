@@ -30,18 +30,18 @@ export function foldTraces<R>(accumulator: TraceAccumulator<R>, traces: Iterable
 type ResultOf<A> = A extends TraceAccumulator<infer R> ? R : never;
 
 /** Several analyses over the same traces in one pass: each trace is read once and handed to all. */
-export function combineAccumulators<T extends Record<string, TraceAccumulator<unknown>>>(parts: T): TraceAccumulator<{ [K in keyof T]: ResultOf<T[K]> }> {
+export function combineAccumulators<T extends Record<string, MergeableAccumulator<unknown>>>(
+  parts: T,
+): MergeableAccumulator<{ [K in keyof T]: ResultOf<T[K]> }, Record<string, unknown>> {
   const entries = Object.entries(parts);
   return {
     add: (trace) => {
       for (const [, part] of entries) part.add(trace);
     },
     result: () => Object.fromEntries(entries.map(([key, part]) => [key, part.result()])) as { [K in keyof T]: ResultOf<T[K]> },
+    state: () => Object.fromEntries(entries.map(([key, part]) => [key, part.state()])),
+    merge: (state) => {
+      for (const [key, part] of entries) part.merge(state[key]);
+    },
   };
-}
-
-/** Keeps every trace: for analyses that need them all at once. */
-export function collectTraces(): TraceAccumulator<Trace[]> {
-  const traces: Trace[] = [];
-  return { add: (trace) => void traces.push(trace), result: () => traces };
 }

@@ -1,8 +1,8 @@
 import type { Ms, Trace } from '../model/span.js';
-import { foldTraces, type TraceAccumulator } from './accumulator.js';
+import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { selfTimes } from './self-time.js';
-import { QuantileSketch } from './stats.js';
+import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
 
 /** Three percentiles of a set of durations; NaN when the set is empty (it never is for a listed operation). */
 export interface Percentiles {
@@ -89,7 +89,8 @@ interface Accumulator {
   name: string;
   durations: QuantileSketch;
   selfs: QuantileSketch;
-  criticalMs: Ms;
+  /** Exact, so the total does not depend on the order of the traces. */
+  criticalMs: ExactSum;
   traces: number;
   tracesOnPath: number;
 }
@@ -103,7 +104,25 @@ interface TraceMix {
   mix: CriticalMix;
 }
 
-const keyOf = (service: string, name: string): string => `${service}\u0000${name}`;
+/** A `BottleneckAccumulator` as plain data, for `merge` in another thread. */
+export interface BottleneckState {
+  traces: number;
+  totalDurationMs: ExactSum;
+  operations: Array<{
+    service: string;
+    name: string;
+    durations: SketchState;
+    selfs: SketchState;
+    criticalMs: ExactSum;
+    traces: number;
+    tracesOnPath: number;
+  }>;
+  /** Each trace's critical mix (operation key → ms) with `bands`; null without. */
+  mixes: Array<{ traceId: string; durationMs: Ms; mix: Array<[key: string, ms: Ms]> }> | null;
+}
+
+// Length-prefixed: a service name holding the separator cannot make two operations one.
+const keyOf = (service: string, name: string): string => `${service.length}:${service}\u0000${name}`;
 
 /**
  * Operations ranked by their time on the critical path across `traces` (DESIGN.md
@@ -117,17 +136,17 @@ export function bottlenecks(traces: Iterable<Trace>, options: BottleneckOptions 
 }
 
 /** `bottlenecks` one trace at a time: keeps per-operation numbers, and per-trace mixes only for bands. */
-export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport> {
+export class BottleneckAccumulator implements MergeableAccumulator<BottleneckReport, BottleneckState> {
   private readonly ops = new Map<string, Accumulator>();
   private readonly mixes: TraceMix[] = [];
-  private totalDurationMs = 0;
+  private readonly totalDurationMs: ExactSum = [];
   private traces = 0;
 
   constructor(private readonly options: BottleneckOptions = {}) {}
 
   add(trace: Trace): void {
     this.traces++;
-    this.totalDurationMs += trace.durationMs;
+    addExact(this.totalDurationMs, trace.durationMs);
     const critical = criticalTimeBySpan(criticalPath(trace));
     const self = selfTimes(trace);
     const mix: CriticalMix = new Map();
@@ -135,17 +154,13 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
     const onPath = new Set<string>();
     for (const span of trace.spans) {
       const key = keyOf(span.service, span.name);
-      let op = this.ops.get(key);
-      if (!op) {
-        op = { service: span.service, name: span.name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: 0, traces: 0, tracesOnPath: 0 };
-        this.ops.set(key, op);
-      }
+      const op = this.operation(key, span.service, span.name);
       op.durations.add(span.durationMs);
       op.selfs.add(self.get(span.spanId) ?? 0);
       seen.add(key);
       const ms = critical.get(span.spanId) ?? 0;
       if (ms > 0) {
-        op.criticalMs += ms;
+        addExact(op.criticalMs, ms);
         mix.set(key, (mix.get(key) ?? 0) + ms);
         onPath.add(key);
       }
@@ -158,16 +173,51 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
     if (this.options.bands) this.mixes.push({ traceId: trace.traceId, durationMs: trace.durationMs, mix });
   }
 
+  state(): BottleneckState {
+    return {
+      traces: this.traces,
+      totalDurationMs: [...this.totalDurationMs],
+      operations: [...this.ops.values()].map((op) => ({
+        service: op.service,
+        name: op.name,
+        durations: op.durations.state(),
+        selfs: op.selfs.state(),
+        criticalMs: [...op.criticalMs],
+        traces: op.traces,
+        tracesOnPath: op.tracesOnPath,
+      })),
+      mixes: this.options.bands ? this.mixes.map((m) => ({ traceId: m.traceId, durationMs: m.durationMs, mix: [...m.mix] })) : null,
+    };
+  }
+
+  merge(state: BottleneckState): void {
+    // Bands over only some of the traces would be silently wrong.
+    if ((state.mixes !== null) !== Boolean(this.options.bands)) throw new Error('cannot merge bottleneck states built with and without bands');
+    this.traces += state.traces;
+    for (const partial of state.totalDurationMs) addExact(this.totalDurationMs, partial);
+    for (const other of state.operations) {
+      const op = this.operation(keyOf(other.service, other.name), other.service, other.name);
+      op.durations.merge(other.durations);
+      op.selfs.merge(other.selfs);
+      for (const partial of other.criticalMs) addExact(op.criticalMs, partial);
+      op.traces += other.traces;
+      op.tracesOnPath += other.tracesOnPath;
+    }
+    // Bands order the mixes by duration and trace id, so where they came from does not matter.
+    for (const m of state.mixes ?? []) this.mixes.push({ traceId: m.traceId, durationMs: m.durationMs, mix: new Map(m.mix) });
+  }
+
   result(): BottleneckReport {
-    const { totalDurationMs } = this;
+    const totalDurationMs = exactSum(this.totalDurationMs);
     const operations = [...this.ops.values()].map((op): OperationBottleneck => {
+      const criticalMs = exactSum(op.criticalMs);
       return {
         service: op.service,
         name: op.name,
         count: op.durations.count,
         traces: op.traces,
-        criticalMs: op.criticalMs,
-        criticalShare: totalDurationMs > 0 ? op.criticalMs / totalDurationMs : 0,
+        criticalMs,
+        criticalShare: totalDurationMs > 0 ? criticalMs / totalDurationMs : 0,
         onPathFrequency: op.traces > 0 ? op.tracesOnPath / op.traces : 0,
         selfMs: { ...percentiles(op.selfs), total: op.selfs.total },
         durationMs: percentiles(op.durations),
@@ -179,6 +229,15 @@ export class BottleneckAccumulator implements TraceAccumulator<BottleneckReport>
     if (this.options.bands) report.bands = compareBands(this.mixes, this.ops);
     return report;
   }
+
+  private operation(key: string, service: string, name: string): Accumulator {
+    let op = this.ops.get(key);
+    if (!op) {
+      op = { service, name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: [], traces: 0, tracesOnPath: 0 };
+      this.ops.set(key, op);
+    }
+    return op;
+  }
 }
 
 function percentiles(values: QuantileSketch): Percentiles {
@@ -186,7 +245,9 @@ function percentiles(values: QuantileSketch): Percentiles {
 }
 
 function byName(a: { service: string; name: string }, b: { service: string; name: string }): number {
-  return a.name.localeCompare(b.name) || a.service.localeCompare(b.service);
+  // localeCompare finds some distinct names equal (ignorable characters); code units settle
+  // those, so the order never falls back on the order operations were first seen in.
+  return a.name.localeCompare(b.name) || a.service.localeCompare(b.service) || compareText(a.name, b.name) || compareText(a.service, b.service);
 }
 
 /**

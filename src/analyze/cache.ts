@@ -1,7 +1,7 @@
-import { foldTraces, type TraceAccumulator } from './accumulator.js';
+import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
-import { median, percentile, sortedNumbers } from './stats.js';
+import { compareText, median, percentile, sortedNumbers } from './stats.js';
 
 /**
  * The attributes that carry a hit/miss signal by default (DESIGN.md "Cache lookup"), in the
@@ -152,7 +152,8 @@ function readCount(value: AttributeValue | undefined): number | null {
   return null;
 }
 
-interface Lookup {
+/** One lookup, kept until the report. */
+export interface CacheLookup {
   hit: boolean;
   /** The latency the outcome is judged by (see `requestLatency`). */
   latencyMs: Ms;
@@ -186,12 +187,33 @@ export function cacheEffectiveness(traces: Iterable<Trace>, options: CacheOption
   return foldTraces(new CacheAccumulator(options), traces);
 }
 
+export type PromptCacheTally = Omit<PromptCache, 'cachedShare'>;
+
+/** Values a span could not be read as a hit or miss, for one attribute key. */
+export interface UnreadableSignals {
+  count: number;
+  /** The earliest span's value by wall clock, ties by value: the same whatever order traces arrive in. */
+  example: string;
+  exampleNs: bigint;
+}
+
+/** What a `CacheAccumulator` hands to another one's `merge`. */
+export interface CacheState {
+  /** Copies must look for the same keys for the merge to mean anything. */
+  keys: string[];
+  traces: number;
+  cachedExceedsInput: number;
+  lookups: { service: string; name: string; items: CacheLookup[] }[];
+  unreadable: ({ source: string } & UnreadableSignals)[];
+  models: PromptCacheTally[];
+}
+
 /** `cacheEffectiveness` one trace at a time: keeps one small record per lookup and a tally per model. */
-export class CacheAccumulator implements TraceAccumulator<CacheReport> {
+export class CacheAccumulator implements MergeableAccumulator<CacheReport, CacheState> {
   private readonly keys: string[];
-  private readonly lookups = new Map<string, { service: string; name: string; items: Lookup[] }>();
-  private readonly unreadable = new Map<string, { count: number; example: string }>();
-  private readonly models = new Map<string, PromptCache>();
+  private readonly lookups = new Map<string, { service: string; name: string; items: CacheLookup[] }>();
+  private readonly unreadable = new Map<string, UnreadableSignals>();
+  private readonly models = new Map<string, PromptCacheTally>();
   private cachedExceedsInput = 0;
   private traces = 0;
 
@@ -201,23 +223,16 @@ export class CacheAccumulator implements TraceAccumulator<CacheReport> {
 
   add(trace: Trace): void {
     this.traces++;
-    const { keys, lookups, unreadable, models } = this;
+    const { keys, models } = this;
     let critical: Map<string, Ms> | undefined;
     for (const span of trace.spans) {
       const signal = readCacheSignal(span, keys);
       if (signal?.outcome === 'unreadable') {
-        const seen = unreadable.get(signal.source);
-        if (seen) seen.count++;
-        else unreadable.set(signal.source, { count: 1, example: signal.value });
+        const ns = trace.originNs + BigInt(Math.round(span.startMs * 1e6));
+        this.addUnreadable(signal.source, { count: 1, example: signal.value, exampleNs: ns });
       } else if (signal) {
         critical ??= criticalTimeBySpan(criticalPath(trace));
-        const key = `${span.service}\u0000${span.name}`;
-        let group = lookups.get(key);
-        if (!group) {
-          group = { service: span.service, name: span.name, items: [] };
-          lookups.set(key, group);
-        }
-        group.items.push({
+        this.lookupGroup(span.service, span.name).push({
           hit: signal.outcome === 'hit',
           latencyMs: requestLatency(span, trace),
           ownMs: span.durationMs,
@@ -245,7 +260,7 @@ export class CacheAccumulator implements TraceAccumulator<CacheReport> {
         const model = modelOf(span);
         let entry = models.get(model);
         if (!entry) {
-          entry = { model, calls: 0, cachedCalls: 0, inputTokens: 0, cachedTokens: 0, cachedShare: 0 };
+          entry = { model, calls: 0, cachedCalls: 0, inputTokens: 0, cachedTokens: 0 };
           models.set(model, entry);
         }
         entry.calls++;
@@ -256,14 +271,56 @@ export class CacheAccumulator implements TraceAccumulator<CacheReport> {
     }
   }
 
+  state(): CacheState {
+    return {
+      keys: [...this.keys],
+      traces: this.traces,
+      cachedExceedsInput: this.cachedExceedsInput,
+      lookups: [...this.lookups.values()].map(({ service, name, items }) => ({ service, name, items: items.map((l) => ({ ...l })) })),
+      unreadable: [...this.unreadable].map(([source, u]) => ({ source, ...u })),
+      models: [...this.models.values()].map((m) => ({ ...m })),
+    };
+  }
+
+  merge(state: CacheState): void {
+    if (state.keys.length !== this.keys.length || state.keys.some((k, i) => k !== this.keys[i])) {
+      throw new Error(`cannot merge cache lookups read from ${state.keys.join(', ')} into ones read from ${this.keys.join(', ')}`);
+    }
+    this.traces += state.traces;
+    this.cachedExceedsInput += state.cachedExceedsInput;
+    // Item order does not matter: the report sorts latencies before using them.
+    for (const { service, name, items } of state.lookups) this.lookupGroup(service, name).push(...items.map((l) => ({ ...l })));
+    for (const { source, count, example, exampleNs } of state.unreadable) this.addUnreadable(source, { count, example, exampleNs });
+    for (const m of state.models) {
+      const entry = this.models.get(m.model);
+      if (!entry) {
+        this.models.set(m.model, { ...m });
+        continue;
+      }
+      entry.calls += m.calls;
+      entry.cachedCalls += m.cachedCalls;
+      entry.inputTokens += m.inputTokens;
+      entry.cachedTokens += m.cachedTokens;
+    }
+  }
+
   result(): CacheReport {
     const { keys, lookups, unreadable, models, cachedExceedsInput } = this;
+    // Ties fall back to code units so no order depends on which lookup came first.
+    const caches = [...lookups.values()]
+      .map(({ service, name, items }) => summarize(service, name, items))
+      .sort(
+        (a, b) =>
+          b.lookups - a.lookups ||
+          a.name.localeCompare(b.name) ||
+          a.service.localeCompare(b.service) ||
+          compareText(a.name, b.name) ||
+          compareText(a.service, b.service),
+      );
+
     const warnings: CacheWarning[] = [];
-    const caches = [...lookups.values()].map(({ service, name, items }) => {
-      const cache = summarize(service, name, items);
-      const hitP50 = cache.hitMs.p50;
-      const missP50 = cache.missMs.p50;
-      if (hitP50 !== null && missP50 !== null && hitP50 > missP50) {
+    for (const { service, name, hitMs, missMs } of caches) {
+      if (hitMs.p50 !== null && missMs.p50 !== null && hitMs.p50 > missMs.p50) {
         warnings.push({
           kind: 'hits-slower-than-misses',
           service,
@@ -271,11 +328,8 @@ export class CacheAccumulator implements TraceAccumulator<CacheReport> {
           message: `${service} ${name}: requests that hit the cache are slower than those that miss; is the hit flag inverted, or does the hit path do extra work?`,
         });
       }
-      return cache;
-    });
-    caches.sort((a, b) => b.lookups - a.lookups || a.name.localeCompare(b.name) || a.service.localeCompare(b.service));
-
-    for (const [key, { count, example }] of unreadable) {
+    }
+    for (const [key, { count, example }] of [...unreadable].sort(([a], [b]) => compareText(a, b))) {
       warnings.push({
         kind: 'unreadable-signal',
         service: null,
@@ -294,13 +348,37 @@ export class CacheAccumulator implements TraceAccumulator<CacheReport> {
 
     const promptCaches = [...models.values()]
       .map((m) => ({ ...m, cachedShare: m.inputTokens > 0 ? m.cachedTokens / m.inputTokens : 0 }))
-      .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model));
+      .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model) || compareText(a.model, b.model));
 
     return { traces: this.traces, keys, caches, promptCaches, warnings };
-    }
   }
 
-function summarize(service: string, name: string, items: readonly Lookup[]): CacheOperation {
+  /** JSON keys: a service and a name joined by a separator could collide with another pair. */
+  private lookupGroup(service: string, name: string): CacheLookup[] {
+    const key = JSON.stringify([service, name]);
+    let group = this.lookups.get(key);
+    if (!group) {
+      group = { service, name, items: [] };
+      this.lookups.set(key, group);
+    }
+    return group.items;
+  }
+
+  private addUnreadable(source: string, seen: UnreadableSignals): void {
+    const kept = this.unreadable.get(source);
+    if (!kept) {
+      this.unreadable.set(source, { ...seen });
+      return;
+    }
+    kept.count += seen.count;
+    if (seen.exampleNs < kept.exampleNs || (seen.exampleNs === kept.exampleNs && compareText(seen.example, kept.example) < 0)) {
+      kept.example = seen.example;
+      kept.exampleNs = seen.exampleNs;
+    }
+  }
+}
+
+function summarize(service: string, name: string, items: readonly CacheLookup[]): CacheOperation {
   const hits = items.filter((l) => l.hit).map((l) => l.latencyMs);
   const misses = items.filter((l) => !l.hit).map((l) => l.latencyMs);
   const hitMs = latency(hits);

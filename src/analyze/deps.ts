@@ -1,7 +1,7 @@
 import type { Ms, Span, Trace } from '../model/span.js';
-import { foldTraces, type TraceAccumulator } from './accumulator.js';
+import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
-import { compareText, QuantileSketch } from './stats.js';
+import { compareText, QuantileSketch, type SketchState } from './stats.js';
 import { rootSpan } from './trace-summary.js';
 
 /**
@@ -134,7 +134,7 @@ interface EdgeDraft {
   durations: QuantileSketch;
   errors: number;
   traces: number;
-  /** The last trace counted in `traces`. */
+  /** The index of the last trace counted in `traces` (indices are never reused, merges included). */
   lastTrace: number;
 }
 
@@ -144,12 +144,23 @@ interface ServiceDraft {
   entry: boolean;
 }
 
+/** A `DependencyAccumulator` as plain data, for `merge` in another thread. */
+export interface DependencyState {
+  traces: number;
+  unresolvedCalls: number;
+  services: Array<{ name: string } & ServiceDraft>;
+  edges: Array<{ from: string; to: string; kinds: EdgeKind[]; durations: SketchState; errors: number; traces: number }>;
+}
+
+// Length-prefixed: a service name holding the separator cannot make two edges one.
+const edgeKey = (from: string, to: string): string => `${from.length}:${from}\u0000${to}`;
+
 export function dependencyMap(traces: Iterable<Trace>): DependencyMap {
   return foldTraces(new DependencyAccumulator(), traces);
 }
 
 /** `dependencyMap` one trace at a time: keeps per-edge latencies and per-service counts. */
-export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
+export class DependencyAccumulator implements MergeableAccumulator<DependencyMap, DependencyState> {
   private readonly services = new Map<string, ServiceDraft>();
   private readonly edges = new Map<string, EdgeDraft>();
   private unresolvedCalls = 0;
@@ -157,14 +168,9 @@ export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
 
   add(trace: Trace): void {
     const traceIndex = this.traces++;
-    const { services, edges } = this;
+    const { services } = this;
     const addCall = (from: string, to: string, kind: EdgeKind, span: Span): void => {
-      const key = `${from}\u0000${to}`;
-      let edge = edges.get(key);
-      if (!edge) {
-        edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1 };
-        edges.set(key, edge);
-      }
+      const edge = this.edge(from, to);
       edge.kinds.add(kind);
       edge.durations.add(span.durationMs);
       if (isErrorSpan(span)) edge.errors++;
@@ -212,13 +218,45 @@ export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
     }
   }
 
+  state(): DependencyState {
+    return {
+      traces: this.traces,
+      unresolvedCalls: this.unresolvedCalls,
+      services: [...this.services].map(([name, s]) => ({ name, ...s })),
+      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kinds: [...e.kinds], durations: e.durations.state(), errors: e.errors, traces: e.traces })),
+    };
+  }
+
+  merge(state: DependencyState): void {
+    // Its traces take indices of their own, so no later trace here matches a merged `lastTrace`.
+    this.traces += state.traces;
+    this.unresolvedCalls += state.unresolvedCalls;
+    for (const { name, spans, errors, entry } of state.services) {
+      const service = this.services.get(name) ?? { spans: 0, errors: 0, entry: false };
+      service.spans += spans;
+      service.errors += errors;
+      service.entry ||= entry;
+      this.services.set(name, service);
+    }
+    // Different traces: an edge seen in both parts was seen in the sum of their traces.
+    for (const other of state.edges) {
+      const edge = this.edge(other.from, other.to);
+      for (const kind of other.kinds) edge.kinds.add(kind);
+      edge.durations.merge(other.durations);
+      edge.errors += other.errors;
+      edge.traces += other.traces;
+    }
+  }
+
   result(): DependencyMap {
     const { services, edges, unresolvedCalls } = this;
 
     const nodes: ServiceNode[] = [...services].map(([name, s]) => ({ name, ...s, virtual: false }));
+    // Kept apart from `services`: result() must leave the state as it was, for more traces or a merge.
+    const peers = new Set<string>();
     for (const edge of edges.values()) {
-      if (!services.has(edge.to)) {
-        services.set(edge.to, { spans: 0, errors: 0, entry: false });
+      if (!services.has(edge.to) && !peers.has(edge.to)) {
+        peers.add(edge.to);
         nodes.push({ name: edge.to, spans: 0, errors: 0, entry: false, virtual: true });
       }
     }
@@ -243,8 +281,18 @@ export class DependencyAccumulator implements TraceAccumulator<DependencyMap> {
     result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
 
     return { traces: this.traces, services: nodes, edges: result, unresolvedCalls };
-    }
   }
+
+  private edge(from: string, to: string): EdgeDraft {
+    const key = edgeKey(from, to);
+    let edge = this.edges.get(key);
+    if (!edge) {
+      edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1 };
+      this.edges.set(key, edge);
+    }
+    return edge;
+  }
+}
 
 /**
  * The CLIENT/PRODUCER span that owns a crossing below `span`: `span` itself, or the

@@ -1,5 +1,5 @@
 import type { AttributeValue, Span, Trace } from '../model/span.js';
-import { foldTraces, type TraceAccumulator } from './accumulator.js';
+import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure } from './error-span.js';
 import { rootSpan } from './trace-summary.js';
 import { compareText } from './stats.js';
@@ -339,7 +339,7 @@ const label = (span: Span): string => `${span.service} ${span.name}`;
 // Grouping across traces
 // ---------------------------------------------------------------------------------------
 
-/** A tally of named things that remembers which came first, for "most common, first seen on ties". */
+/** A tally of named things, each kept with the value first seen for its key. */
 class Tally<T> {
   private readonly counts = new Map<string, { value: T; count: number }>();
   add(key: string, value: T): void {
@@ -353,6 +353,23 @@ class Tally<T> {
       .sort(([ka, a], [kb, b]) => b.count - a.count || compareText(ka, kb))
       .map(([, entry]) => entry);
   }
+  entries(): TallyEntry<T>[] {
+    return [...this.counts].map(([key, { value, count }]) => ({ key, value, count }));
+  }
+  /** Every copy derives a key's value from the key alone, so keeping ours loses nothing. */
+  merge(entries: readonly TallyEntry<T>[]): void {
+    for (const { key, value, count } of entries) {
+      const entry = this.counts.get(key);
+      if (entry) entry.count += count;
+      else this.counts.set(key, { value, count });
+    }
+  }
+}
+
+export interface TallyEntry<T> {
+  key: string;
+  value: T;
+  count: number;
 }
 
 interface GroupDraft {
@@ -382,9 +399,64 @@ interface GroupDraft {
 const refKey = (s: SpanRef): string => JSON.stringify([s.service, s.name]);
 
 /** When a trace started, to order examples by wall clock whatever order the traces arrive in. */
-interface TraceStart {
+export interface TraceStart {
   ns: bigint;
   traceId: string;
+}
+
+const groupKey = (service: string, name: string, errorType: string | null, message: string | null): string =>
+  JSON.stringify([service, name, errorType, message]);
+
+function newDraft(service: string, name: string, errorType: string | null, message: string | null, sampleMessage: string | null, sampleStart: TraceStart): GroupDraft {
+  return {
+    service,
+    name,
+    errorType,
+    message,
+    sampleMessage,
+    sampleStart,
+    count: 0,
+    examples: [],
+    tracesAffected: 0,
+    lastTrace: -1,
+    fatal: 0,
+    absorbed: 0,
+    detached: 0,
+    propagatedTo: new Map(),
+    absorbers: new Tally(),
+    chains: new Tally(),
+    suspects: new Tally(),
+  };
+}
+
+export type ErrorCounts = Omit<ErrorReport, 'groups' | 'roots'>;
+
+/** A group draft as plain data. */
+export interface ErrorGroupState {
+  service: string;
+  name: string;
+  errorType: string | null;
+  message: string | null;
+  sampleMessage: string | null;
+  sampleStart: TraceStart;
+  count: number;
+  examples: TraceStart[];
+  tracesAffected: number;
+  fatal: number;
+  absorbed: number;
+  detached: number;
+  propagatedTo: { ref: SpanRef; spans: number; nearest: number }[];
+  absorbers: TallyEntry<SpanRef>[];
+  chains: TallyEntry<string>[];
+  suspects: TallyEntry<SpanRef>[];
+}
+
+/** What an `ErrorAccumulator` hands to another one's `merge`. */
+export interface ErrorState {
+  /** Copies must keep the same number of examples for the merge to be exact. */
+  maxExamples: number;
+  counts: ErrorCounts;
+  groups: ErrorGroupState[];
 }
 
 const startOf = (trace: Trace): TraceStart => ({ ns: trace.originNs + BigInt(Math.round(trace.startMs * 1e6)), traceId: trace.traceId });
@@ -400,10 +472,10 @@ export function errorRoots(traces: Iterable<Trace>, options: ErrorRootsOptions =
 }
 
 /** `errorRoots` one trace at a time: keeps one draft per group. */
-export class ErrorAccumulator implements TraceAccumulator<ErrorReport> {
+export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, ErrorState> {
   private readonly groups = new Map<string, GroupDraft>();
   private readonly maxExamples: number;
-  private readonly counts = { traces: 0, failedTraces: 0, errorSpans: 0, originSpans: 0, propagatedSpans: 0, absorbingSpans: 0 };
+  private readonly counts: ErrorCounts = { traces: 0, failedTraces: 0, errorSpans: 0, originSpans: 0, propagatedSpans: 0, absorbingSpans: 0 };
 
   constructor(private readonly options: ErrorRootsOptions = {}) {
     this.maxExamples = options.maxExamples ?? 3;
@@ -431,28 +503,10 @@ export class ErrorAccumulator implements TraceAccumulator<ErrorReport> {
       const errorType = errorTypeOf(origin);
       const rawMessage = errorMessageOf(origin);
       const message = rawMessage === null ? null : normalizeMessage(rawMessage);
-      const key = JSON.stringify([origin.service, origin.name, errorType, message]);
+      const key = groupKey(origin.service, origin.name, errorType, message);
       let group = groups.get(key);
       if (!group) {
-        group = {
-          service: origin.service,
-          name: origin.name,
-          errorType,
-          message,
-          sampleMessage: rawMessage,
-          sampleStart: start,
-          count: 0,
-          examples: [],
-          tracesAffected: 0,
-          lastTrace: -1,
-          fatal: 0,
-          absorbed: 0,
-          detached: 0,
-          propagatedTo: new Map(),
-          absorbers: new Tally(),
-          chains: new Tally(),
-          suspects: new Tally(),
-        };
+        group = newDraft(origin.service, origin.name, errorType, message, rawMessage, start);
         groups.set(key, group);
       } else if (earlier(start, group.sampleStart)) {
         group.sampleMessage = rawMessage;
@@ -520,6 +574,64 @@ export class ErrorAccumulator implements TraceAccumulator<ErrorReport> {
       groups: roots.length,
       roots: this.options.limit === undefined ? roots : roots.slice(0, this.options.limit),
     };
+  }
+
+  state(): ErrorState {
+    const groups = [...this.groups.values()].map(
+      (g): ErrorGroupState => ({
+        service: g.service,
+        name: g.name,
+        errorType: g.errorType,
+        message: g.message,
+        sampleMessage: g.sampleMessage,
+        sampleStart: g.sampleStart,
+        count: g.count,
+        examples: [...g.examples],
+        tracesAffected: g.tracesAffected,
+        fatal: g.fatal,
+        absorbed: g.absorbed,
+        detached: g.detached,
+        propagatedTo: [...g.propagatedTo.values()].map((e) => ({ ...e })),
+        absorbers: g.absorbers.entries(),
+        chains: g.chains.entries(),
+        suspects: g.suspects.entries(),
+      }),
+    );
+    return { maxExamples: this.maxExamples, counts: { ...this.counts }, groups };
+  }
+
+  merge(state: ErrorState): void {
+    if (state.maxExamples !== this.maxExamples) throw new Error(`cannot merge error roots kept with ${state.maxExamples} examples into ones kept with ${this.maxExamples}`);
+    for (const k of Object.keys(this.counts) as (keyof ErrorCounts)[]) this.counts[k] += state.counts[k];
+    for (const other of state.groups) {
+      const key = groupKey(other.service, other.name, other.errorType, other.message);
+      let group = this.groups.get(key);
+      if (!group) {
+        // lastTrace -1: traces added later get indexes past every merged one.
+        group = newDraft(other.service, other.name, other.errorType, other.message, other.sampleMessage, other.sampleStart);
+        this.groups.set(key, group);
+      } else if (earlier(other.sampleStart, group.sampleStart)) {
+        group.sampleMessage = other.sampleMessage;
+        group.sampleStart = other.sampleStart;
+      }
+      group.count += other.count;
+      group.tracesAffected += other.tracesAffected;
+      group.fatal += other.fatal;
+      group.absorbed += other.absorbed;
+      group.detached += other.detached;
+      // Each side holds its own earliest; the earliest of both are among them.
+      for (const example of other.examples) this.addExample(group, example);
+      for (const e of other.propagatedTo) {
+        const entry = group.propagatedTo.get(refKey(e.ref));
+        if (entry) {
+          entry.spans += e.spans;
+          entry.nearest = Math.min(entry.nearest, e.nearest);
+        } else group.propagatedTo.set(refKey(e.ref), { ...e });
+      }
+      group.absorbers.merge(other.absorbers);
+      group.chains.merge(other.chains);
+      group.suspects.merge(other.suspects);
+    }
   }
 
   /** Keeps the `maxExamples` earliest traces, earliest first. */

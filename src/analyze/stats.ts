@@ -33,30 +33,131 @@ export function compareText(a: string, b: string): number {
 }
 
 /**
+ * A float sum kept exactly, as Shewchuk's non-overlapping partials (Python's `math.fsum`):
+ * `exactSum` is the correctly rounded sum of every value added, so the total does not depend
+ * on the order of the values, nor on how they were split and merged (`addExact` each partial
+ * of another sum). A plain `+=` differs in the last bits with the order. Plain data: it
+ * survives structured cloning.
+ */
+export type ExactSum = number[];
+
+export function addExact(partials: ExactSum, value: number): void {
+  // A non-finite value makes the sum the sum of the non-finite values alone (as fsum does),
+  // kept as the only partial; the trace builder never produces one.
+  const special = partials.length === 1 && !Number.isFinite(partials[0]!);
+  if (!Number.isFinite(value)) {
+    partials[0] = special ? partials[0]! + value : value;
+    partials.length = 1;
+    return;
+  }
+  if (special) return;
+  let x = value;
+  let kept = 0;
+  for (let j = 0; j < partials.length; j++) {
+    let y = partials[j]!;
+    if (Math.abs(x) < Math.abs(y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const hi = x + y;
+    const lo = y - (hi - x);
+    if (lo !== 0) partials[kept++] = lo;
+    x = hi;
+  }
+  partials[kept] = x;
+  if (partials.length > kept + 1) partials.length = kept + 1;
+}
+
+export function exactSum(partials: readonly number[]): number {
+  let n = partials.length;
+  if (n === 0) return 0;
+  let hi = partials[--n]!;
+  let lo = 0;
+  while (n > 0) {
+    const x = hi;
+    const y = partials[--n]!;
+    hi = x + y;
+    lo = y - (hi - x);
+    if (lo !== 0) break;
+  }
+  // Round half to even across the partials below, as fsum does.
+  if (n > 0 && ((lo < 0 && partials[n - 1]! < 0) || (lo > 0 && partials[n - 1]! > 0))) {
+    const y = lo * 2;
+    const x = hi + y;
+    if (y === x - hi) hi = x;
+  }
+  // −0 only from zeros: report 0, as `0 + (−0)` did.
+  return hi + 0;
+}
+
+/** A `QuantileSketch` as plain data, for `merge` in another thread. */
+export interface SketchState {
+  /** Every value while at most `EXACT_LIMIT` are held; null once they went to buckets. */
+  exact: number[] | null;
+  /** Bucket index → values in it. */
+  buckets: Array<[index: number, count: number]>;
+  zeros: number;
+  count: number;
+  total: ExactSum;
+}
+
+/**
  * A set of non-negative values that answers percentiles in bounded memory. Up to
  * `EXACT_LIMIT` values it keeps them all and answers exactly (the R-7 definition above);
  * past that it folds them into logarithmic buckets that are 2% wide (DDSketch's scheme),
  * so a percentile is within 1% of the true value whatever the number of values, and memory
  * stays a few kilobytes. Analyzers keep one per operation or edge across millions of spans.
+ * Sketches of parts of the values merge into exactly the sketch of all of them.
  */
 export class QuantileSketch {
   private exact: number[] | null = [];
   private readonly buckets = new Map<number, number>();
   private zeros = 0;
+  private readonly sum: ExactSum = [];
   count = 0;
-  total = 0;
+
+  /** The sum of the values, correctly rounded: the same in whatever order they came. */
+  get total(): number {
+    return exactSum(this.sum);
+  }
 
   add(value: number): void {
     this.count++;
-    this.total += value;
+    addExact(this.sum, value);
     if (this.exact !== null) {
       this.exact.push(value);
-      if (this.exact.length > EXACT_LIMIT) {
-        for (const v of this.exact) this.addToBuckets(v);
-        this.exact = null;
-      }
+      if (this.exact.length > EXACT_LIMIT) this.foldExact();
     } else {
       this.addToBuckets(value);
+    }
+  }
+
+  state(): SketchState {
+    return {
+      exact: this.exact === null ? null : [...this.exact],
+      buckets: [...this.buckets],
+      zeros: this.zeros,
+      count: this.count,
+      total: [...this.sum],
+    };
+  }
+
+  /** Takes in another sketch's values: the same sketch as if they had been `add`ed here. */
+  merge(state: SketchState): void {
+    this.count += state.count;
+    for (const partial of state.total) addExact(this.sum, partial);
+    if (this.exact !== null && state.exact !== null && this.exact.length + state.exact.length <= EXACT_LIMIT) {
+      for (const v of state.exact) this.exact.push(v);
+      return;
+    }
+    // Past the limit together: buckets, as `add` would have switched to.
+    if (this.exact !== null) this.foldExact();
+    if (state.exact !== null) {
+      for (const v of state.exact) this.addToBuckets(v);
+    } else {
+      this.zeros += state.zeros;
+      for (const [index, n] of state.buckets) this.buckets.set(index, (this.buckets.get(index) ?? 0) + n);
     }
   }
 
@@ -71,6 +172,11 @@ export class QuantileSketch {
       if (seen > rank) return (2 * GAMMA ** index) / (GAMMA + 1);
     }
     return NaN;
+  }
+
+  private foldExact(): void {
+    for (const v of this.exact ?? []) this.addToBuckets(v);
+    this.exact = null;
   }
 
   private addToBuckets(value: number): void {

@@ -1,5 +1,5 @@
 import type { Ms, Span, Trace } from '../model/span.js';
-import type { TraceAccumulator } from './accumulator.js';
+import type { MergeableAccumulator } from './accumulator.js';
 import { isErrorSpan } from './error-span.js';
 import { compareText } from './stats.js';
 
@@ -58,12 +58,20 @@ export interface FindOrder {
   limit?: number;
 }
 
+/** A `FindAccumulator` as plain data, for `merge` in another thread. */
+export interface FindState {
+  /** The best rows of its traces, at most `max` of them. */
+  rows: TraceSummary[];
+}
+
 /**
  * The rows of `find`: newest first by default (as `gh` lists), or slowest first. One trace
  * at a time, holding only the rows that can still make the list:
- * the best `max` so far, pruned whenever twice that many have gathered.
+ * the best `max` so far, pruned whenever twice that many have gathered. The order is total
+ * for distinct trace ids, so the list does not depend on the order traces came in, and each
+ * part's best `max` rows hold every row of the whole list.
  */
-export class FindAccumulator implements TraceAccumulator<TraceSummary[]> {
+export class FindAccumulator implements MergeableAccumulator<TraceSummary[], FindState> {
   private rows: TraceSummary[] = [];
   private readonly max: number;
   private readonly compare: (a: TraceSummary, b: TraceSummary) => number;
@@ -78,6 +86,16 @@ export class FindAccumulator implements TraceAccumulator<TraceSummary[]> {
 
   add(trace: Trace): void {
     this.rows.push(summarizeTrace(trace));
+    if (this.rows.length >= 2 * this.max + 64) this.prune();
+  }
+
+  state(): FindState {
+    this.prune();
+    return { rows: this.rows.map((row) => ({ ...row })) };
+  }
+
+  merge(state: FindState): void {
+    for (const row of state.rows) this.rows.push({ ...row });
     if (this.rows.length >= 2 * this.max + 64) this.prune();
   }
 

@@ -1,9 +1,4 @@
 import { Command } from 'commander';
-import { combineAccumulators } from '../analyze/accumulator.js';
-import { BottleneckAccumulator } from '../analyze/bottlenecks.js';
-import { CacheAccumulator } from '../analyze/cache.js';
-import { DependencyAccumulator } from '../analyze/deps.js';
-import { ErrorAccumulator } from '../analyze/errors.js';
 import type { Io } from '../io.js';
 import { analysisJson, renderAnalysis } from '../report/analyze.js';
 import { renderJson } from '../report/json.js';
@@ -31,12 +26,7 @@ export async function runAnalyze(opts: AnalyzeOptions, io: Io): Promise<number> 
     opts.sources,
     opts,
     io,
-    combineAccumulators({
-      bottlenecks: new BottleneckAccumulator(),
-      errors: new ErrorAccumulator({ limit: top }),
-      cache: new CacheAccumulator(),
-      deps: new DependencyAccumulator(),
-    }),
+    { name: 'analyze', options: { top } },
   );
   if (opts.json) io.stdout.write(renderJson(analysisJson(analysis, { top })));
   else io.stdout.write(renderAnalysis(analysis, { top }, renderContext(opts, io)));

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { BottleneckAccumulator } from '../analyze/bottlenecks.js';
 import type { Io } from '../io.js';
 import { bottlenecksJson, renderBottlenecks } from '../report/bottlenecks.js';
 import { renderJson } from '../report/json.js';
@@ -23,7 +22,7 @@ const DEFAULT_TOP = 15;
 
 export async function runBottlenecks(opts: BottlenecksOptions, io: Io): Promise<number> {
   const top = opts.top === undefined ? DEFAULT_TOP : countOption('--top', opts.top);
-  const report = await analyzeSelected(opts.sources, opts, io, new BottleneckAccumulator({ bands: opts.bands }));
+  const report = await analyzeSelected(opts.sources, opts, io, { name: 'bottlenecks', options: { bands: opts.bands } });
   if (opts.json) io.stdout.write(renderJson(bottlenecksJson(report, { top })));
   else io.stdout.write(renderBottlenecks(report, { top }, renderContext(opts, io)));
   return 0;

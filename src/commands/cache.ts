@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { CacheAccumulator } from '../analyze/cache.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { cacheJson, renderCache } from '../report/cache.js';
@@ -15,7 +14,7 @@ export interface CacheCommandOptions extends CommonOptions, FilterOptions {
 export async function runCache(opts: CacheCommandOptions, io: Io): Promise<number> {
   const hitKeys = opts.cacheAttr?.map((k) => k.trim());
   if (hitKeys?.some((k) => k === '')) throw new UsageError('--cache-attr needs an attribute key, e.g. --cache-attr cache.hit');
-  const report = await analyzeSelected(opts.sources, opts, io, new CacheAccumulator({ hitKeys }));
+  const report = await analyzeSelected(opts.sources, opts, io, { name: 'cache', options: { hitKeys } });
   if (opts.json) io.stdout.write(renderJson(cacheJson(report)));
   else io.stdout.write(renderCache(report, renderContext(opts, io)));
   return 0;

@@ -1,4 +1,3 @@
-import { collectTraces } from '../analyze/accumulator.js';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
@@ -11,7 +10,7 @@ import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
 import { describeFsError } from '../sources/files.js';
-import { addCommonOptions, addFilterOptions, analyzeSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+import { addCommonOptions, addFilterOptions, collectSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
 
 export interface CheckOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -51,7 +50,7 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   }
   const baseline = opts.baseline === undefined ? undefined : await readBaselineFile(opts.baseline, io);
 
-  const traces = await analyzeSelected(opts.sources, opts, io, collectTraces());
+  const traces = await collectSelected(opts.sources, opts, io);
   const report = evaluateBudgets(traces, file, { baseline, maxRegression });
 
   const ctx = renderContext(opts, io);

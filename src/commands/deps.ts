@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { DependencyAccumulator } from '../analyze/deps.js';
 import type { Io } from '../io.js';
 import { depsJson, renderDepsTree, renderDot, renderMermaid } from '../report/deps.js';
 import { renderJson } from '../report/json.js';
@@ -22,7 +21,7 @@ export interface DepsOptions extends CommonOptions, FilterOptions {
 }
 
 export async function runDeps(opts: DepsOptions, io: Io): Promise<number> {
-  const map = await analyzeSelected(opts.sources, opts, io, new DependencyAccumulator());
+  const map = await analyzeSelected(opts.sources, opts, io, { name: 'deps', options: {} });
   if (opts.json) io.stdout.write(renderJson(depsJson(map)));
   else if (opts.format === 'mermaid') io.stdout.write(renderMermaid(map));
   else if (opts.format === 'dot') io.stdout.write(renderDot(map));

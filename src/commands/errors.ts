@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { ErrorAccumulator } from '../analyze/errors.js';
 import type { Io } from '../io.js';
 import { errorsJson, renderErrors } from '../report/errors.js';
 import { renderJson } from '../report/json.js';
@@ -23,7 +22,7 @@ const DEFAULT_TOP = 20;
 
 export async function runErrors(opts: ErrorsOptions, io: Io): Promise<number> {
   const top = opts.top === undefined ? DEFAULT_TOP : countOption('--top', opts.top);
-  const report = await analyzeSelected(opts.sources, opts, io, new ErrorAccumulator({ limit: top }));
+  const report = await analyzeSelected(opts.sources, opts, io, { name: 'errors', options: { limit: top } });
   if (opts.json) io.stdout.write(renderJson(errorsJson(report)));
   else io.stdout.write(renderErrors(report, renderContext(opts, io)));
   return 0;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { FindAccumulator } from '../analyze/trace-summary.js';
 import type { Io } from '../io.js';
 import { findJson, renderJson } from '../report/json.js';
 import { renderTraceTable } from '../report/find-table.js';
@@ -30,7 +29,7 @@ export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   // What the table will show, so a backend that searches by summaries (Tempo) fetches only that.
   const count = Math.min(slowest ?? Infinity, limit ?? Infinity);
   const rank = Number.isFinite(count) ? { by: slowest === undefined ? ('newest' as const) : ('slowest' as const), count } : undefined;
-  const rows = await analyzeSelected(opts.sources, opts, io, new FindAccumulator({ slowest, limit }), rank === undefined ? {} : { rank });
+  const rows = await analyzeSelected(opts.sources, opts, io, { name: 'find', options: { slowest, limit } }, rank === undefined ? {} : { rank });
   if (opts.json) io.stdout.write(renderJson(findJson(rows)));
   else io.stdout.write(renderTraceTable(rows, renderContext(opts, io)));
   return 0;

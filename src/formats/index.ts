@@ -33,6 +33,29 @@ export interface DecodeOptions {
    * unparsed (e.g. `show` looking for one trace id). Whole documents are always parsed.
    */
   lineFilter?: (line: string) => boolean;
+  /**
+   * The input is known to be JSON lines, so detection is skipped: a part of a file that was
+   * split at a line start (sources/parallel.ts), whose first line may well be a bad one.
+   */
+  jsonLines?: boolean;
+}
+
+/**
+ * What an input's decoder has to tell once it ends, kept by line number, so that the parts
+ * of one file read apart (sources/parallel.ts) can be told as one: `describeTallies`.
+ */
+export interface DecodeTally {
+  /** Format of the first decoded payload. */
+  format: InputFormat | null;
+  /** Lines read, so the next part of the same file can number its own after them. */
+  lines: number;
+  malformed: number[];
+  unknown: number[];
+  /** Decoders' warnings about single spans, by line. */
+  lineWarnings: { line: number; text: string }[];
+  /** Warnings about a whole document, already naming the input. */
+  warnings: string[];
+  otherSignalLines: number;
 }
 
 /** What is left to say about an input once its spans have been handed on. */
@@ -74,25 +97,22 @@ export function decodeInput(bytes: Uint8Array, name: string, options: DecodeOpti
  * OTLP metrics or logs are skipped and counted apart.
  */
 export class InputDecoder {
-  private mode: 'undecided' | 'lines' | 'whole' = 'undecided';
+  private mode: 'undecided' | 'lines' | 'whole';
   /** Bytes held while undecided or for a whole document. */
   private held: Buffer[] = [];
   /** The unfinished last line, in pieces, in lines mode. */
   private carry: Buffer[] = [];
   /** While undecided: the first significant byte was `{` or `[`. */
   private sawOpener = false;
-  private lineNumber = 0;
-  private format: InputFormat | null = null;
-  private readonly warnings: string[] = [];
-  private readonly malformed: number[] = [];
-  private readonly unknown: number[] = [];
-  private otherSignalLines = 0;
+  private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
 
   constructor(
     private readonly name: string,
     private readonly options: DecodeOptions,
     private readonly onSpan: (span: SpanRecord) => void,
-  ) {}
+  ) {
+    this.mode = options.jsonLines ? 'lines' : 'undecided';
+  }
 
   push(chunk: Uint8Array): void {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -102,6 +122,11 @@ export class InputDecoder {
   }
 
   end(): DecodeSummary {
+    return describeTallies(this.name, [this.finish()]);
+  }
+
+  /** Ends the input, keeping what there is to tell by line number (see `DecodeTally`). */
+  finish(): DecodeTally {
     if (this.mode === 'lines') {
       if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
       this.carry = [];
@@ -109,10 +134,7 @@ export class InputDecoder {
       this.decodeWhole(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held));
       this.held = [];
     }
-    const { name, malformed, unknown, warnings } = this;
-    if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
-    if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
-    return { format: this.format, warnings, otherSignalLines: this.otherSignalLines };
+    return this.tally;
   }
 
   /**
@@ -137,17 +159,15 @@ export class InputDecoder {
     if (latest.indexOf(0x0a) < 0) return;
     const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
     this.held = [bytes];
-    const first = firstSignificant(bytes)!;
-    const newline = bytes.indexOf(0x0a, first);
-    if (newline < 0) return;
-    // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
-    if (!looksLikeText(bytes) || !parses(bytes.toString('utf8', first, newline))) {
+    const verdict = jsonLinesVerdict(bytes);
+    if (verdict === undefined) return;
+    if (!verdict) {
       this.mode = 'whole';
       return;
     }
     this.mode = 'lines';
     this.held = [];
-    this.consumeLines(bytes.subarray(first));
+    this.consumeLines(bytes.subarray(firstSignificant(bytes)));
   }
 
   private consumeLines(bytes: Buffer): void {
@@ -170,7 +190,7 @@ export class InputDecoder {
   }
 
   private line(text: string): void {
-    const lineNumber = ++this.lineNumber;
+    const lineNumber = ++this.tally.lines;
     if (text.length === 0 || (text.trim() === '')) return;
     if (this.options.lineFilter && !this.options.lineFilter(text)) return;
     let payload: unknown;
@@ -178,12 +198,12 @@ export class InputDecoder {
       payload = JSON.parse(text);
     } catch {
       if (this.options.strict) throw new InputError(`${this.name}:${lineNumber}: malformed JSON line (--strict); drop --strict to skip bad lines`);
-      this.malformed.push(lineNumber);
+      this.tally.malformed.push(lineNumber);
       return;
     }
     const signal = otlpSignal(payload);
     if (signal === 'metrics' || signal === 'logs') {
-      this.otherSignalLines++;
+      this.tally.otherSignalLines++;
       return;
     }
     let decoded: { format: InputFormat; decoded: Decoded };
@@ -191,24 +211,24 @@ export class InputDecoder {
       decoded = decodePayload(payload, `${this.name}:${lineNumber}`, this.options.format);
     } catch (error) {
       if (this.options.strict || !(error instanceof InputError)) throw error;
-      this.unknown.push(lineNumber);
+      this.tally.unknown.push(lineNumber);
       return;
     }
-    this.format ??= decoded.format;
+    this.tally.format ??= decoded.format;
     for (const span of decoded.decoded.spans) this.onSpan(span);
-    for (const w of decoded.decoded.warnings) this.warnings.push(`${this.name}:${lineNumber}: ${w}`);
+    for (const text of decoded.decoded.warnings) this.tally.lineWarnings.push({ line: lineNumber, text });
   }
 
   private decodeWhole(bytes: Buffer): void {
-    const { name, options } = this;
+    const { name, options, tally } = this;
     const first = firstSignificant(bytes);
     const isJsonText = first !== undefined && (bytes[first] === 0x7b || bytes[first] === 0x5b) && looksLikeText(bytes);
     let decoded: Decoded;
     if (options.format === 'otlp-proto' || (!options.format && !isJsonText && looksLikeOtlpProtobuf(bytes))) {
       decoded = decodeWithName(name, () => decodeOtlpProtobuf(bytes));
-      this.format = 'otlp-proto';
+      tally.format = 'otlp-proto';
     } else if (first === undefined) {
-      this.warnings.push(`${name}: empty input, no traces in it`);
+      tally.warnings.push(`${name}: empty input, no traces in it`);
       return;
     } else if (!isJsonText) {
       throw new InputError(`${name}: ${NOT_TRACES}`);
@@ -225,11 +245,49 @@ export class InputDecoder {
       }
       const result = decodePayload(payload, name, options.format);
       decoded = result.decoded;
-      this.format = result.format;
+      tally.format = result.format;
     }
     for (const span of decoded.spans) this.onSpan(span);
-    for (const w of decoded.warnings) this.warnings.push(`${name}: ${w}`);
+    for (const w of decoded.warnings) tally.warnings.push(`${name}: ${w}`);
   }
+}
+
+/**
+ * What there is to tell of one input, from the tallies of its parts in order: each part
+ * numbers its lines from 1, so a part's line numbers follow the lines of the parts before it.
+ */
+export function describeTallies(name: string, parts: readonly DecodeTally[]): DecodeSummary {
+  const warnings: string[] = [];
+  const malformed: number[] = [];
+  const unknown: number[] = [];
+  let format: InputFormat | null = null;
+  let otherSignalLines = 0;
+  let offset = 0;
+  for (const part of parts) {
+    format ??= part.format;
+    otherSignalLines += part.otherSignalLines;
+    warnings.push(...part.warnings);
+    for (const { line, text } of part.lineWarnings) warnings.push(`${name}:${offset + line}: ${text}`);
+    for (const line of part.malformed) malformed.push(offset + line);
+    for (const line of part.unknown) unknown.push(offset + line);
+    offset += part.lines;
+  }
+  if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
+  if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
+  return { format, warnings, otherSignalLines };
+}
+
+/**
+ * Whether bytes from the start of an input are JSON lines: the first line is a complete JSON
+ * value on its own. Undefined while the first line has not ended.
+ */
+export function jsonLinesVerdict(bytes: Buffer): boolean | undefined {
+  const first = firstSignificant(bytes);
+  if (first === undefined) return undefined;
+  const newline = bytes.indexOf(0x0a, first);
+  if (newline < 0) return undefined;
+  // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
+  return looksLikeText(bytes) && (bytes[first] === 0x7b || bytes[first] === 0x5b) && parses(bytes.toString('utf8', first, newline));
 }
 
 function decodePayload(payload: unknown, name: string, forced: InputFormat | undefined): { format: InputFormat; decoded: Decoded } {

@@ -10,8 +10,20 @@ export const DEFAULT_WINDOW_SPANS = 100_000;
 
 interface Pending {
   records: SpanRecord[];
+  /** Value of `seen` when the trace received its first span here. */
+  firstSeen: number;
   /** Value of `seen` when the trace last received a span. */
   lastSeen: number;
+}
+
+/**
+ * For one part of an input read apart from the part before it (sources/parallel.ts): traces
+ * that may have begun in that part are handed over unbuilt, to be joined with their start.
+ */
+export interface HeldTraces {
+  /** Whether a trace is to be held, given how many spans this assembler had read when it began. */
+  holds: (traceId: string, firstSeen: number) => boolean;
+  onHeld: (traceId: string, records: SpanRecord[]) => void;
 }
 
 /**
@@ -40,6 +52,7 @@ export class TraceAssembler {
   constructor(
     private readonly onTrace: (trace: Trace) => void,
     private readonly window: number = DEFAULT_WINDOW_SPANS,
+    private readonly held?: HeldTraces,
   ) {
     this.nextCheck = window;
   }
@@ -49,12 +62,23 @@ export class TraceAssembler {
     let entry = this.pending.get(record.traceId);
     if (entry === undefined) {
       if (this.completed.has(hashId(record.traceId))) this.lateSpans++;
-      entry = { records: [], lastSeen: this.seen };
+      entry = { records: [], firstSeen: this.seen, lastSeen: this.seen };
       this.pending.set(record.traceId, entry);
     }
     entry.records.push(record);
     entry.lastSeen = this.seen;
     if (this.seen >= this.nextCheck) this.evict();
+  }
+
+  /**
+   * Adds spans read elsewhere (the next part of the input) to a trace still waiting here;
+   * false when no such trace waits.
+   */
+  join(traceId: string, records: readonly SpanRecord[]): boolean {
+    const entry = this.pending.get(traceId);
+    if (entry === undefined) return false;
+    for (const record of records) entry.records.push(record);
+    return true;
   }
 
   /** Hands on every trace still held. */
@@ -79,7 +103,8 @@ export class TraceAssembler {
 
   private complete(traceId: string, entry: Pending): void {
     this.completed.add(hashId(traceId));
-    this.onTrace(buildTrace(traceId, entry.records));
+    if (this.held?.holds(traceId, entry.firstSeen)) this.held.onHeld(traceId, entry.records);
+    else this.onTrace(buildTrace(traceId, entry.records));
   }
 }
 

@@ -9,6 +9,8 @@ import type { Io } from '../io.js';
 export interface InputSource {
   /** As the user named it (or its path below a directory they named). */
   name: string;
+  /** Where the file is; absent for stdin. */
+  path?: string;
   /** The input's bytes as they are read, gunzipped when they are gzip. */
   chunks: () => AsyncIterable<Uint8Array>;
 }
@@ -46,6 +48,7 @@ export async function expandSources(args: readonly string[], io: Io): Promise<In
 function fileSource(path: string, name: string): InputSource {
   return {
     name,
+    path,
     chunks: async function* () {
       // Opened first, so an unreadable file fails here with its own message, not mid-stream.
       const handle = await open(path, 'r').catch((error: unknown) => {

@@ -1,8 +1,8 @@
-import { InputDecoder, type DecodeOptions } from '../formats/index.js';
-import type { InputFormat } from '../formats/decoder.js';
+import { InputDecoder, type DecodeOptions, type DecodeSummary } from '../formats/index.js';
 import { TraceAssembler } from '../model/assembler.js';
 import type { Trace } from '../model/span.js';
 import type { Io } from '../io.js';
+import { cleanText } from '../report/sanitize.js';
 import { expandSources } from './files.js';
 
 export interface LoadOptions extends DecodeOptions {
@@ -48,17 +48,23 @@ export async function streamTraces(options: LoadOptions, io: Io, onTrace: (trace
     for await (const chunk of input.chunks()) decoder.push(chunk);
     const summary = decoder.end();
     warnings.push(...summary.warnings);
-    notes.push(`${input.name}: ${describeFormat(summary.format)}, ${spans} spans` +
-      (summary.otherSignalLines > 0 ? `, ${summary.otherSignalLines} metric/log lines skipped` : ''));
+    notes.push(inputNote(input.name, summary, spans));
   }
   assembler.flush();
-  if (assembler.lateSpans > 0) {
-    warnings.push(
-      `${assembler.lateSpans} span${assembler.lateSpans === 1 ? '' : 's'} arrived more than ${options.window} spans after the rest of their trace ` +
-        'and were analyzed as separate, partial traces; raise --window to keep such traces whole',
-    );
-  }
+  if (assembler.lateSpans > 0) warnings.push(lateSpansWarning(assembler.lateSpans, options.window));
   return { warnings, notes };
+}
+
+/** What `--verbose` says of one input. */
+export function inputNote(name: string, summary: DecodeSummary, spans: number): string {
+  return `${name}: ${summary.format ?? 'no spans'}, ${spans} spans` + (summary.otherSignalLines > 0 ? `, ${summary.otherSignalLines} metric/log lines skipped` : '');
+}
+
+export function lateSpansWarning(lateSpans: number, window: number | undefined): string {
+  return (
+    `${lateSpans} span${lateSpans === 1 ? '' : 's'} arrived more than ${window} spans after the rest of their trace ` +
+    'and were analyzed as separate, partial traces; raise --window to keep such traces whole'
+  );
 }
 
 /** Reads every source and returns all of its traces: for inputs that fit in memory. */
@@ -68,6 +74,8 @@ export async function loadTraces(options: LoadOptions, io: Io): Promise<Loaded> 
   return { traces, ...result };
 }
 
-function describeFormat(format: InputFormat | null): string {
-  return format ?? 'no spans';
+/** Tells the user what reading found: warnings always, and with `--verbose` each input and its format. */
+export function tellStreamResult(result: StreamResult, io: Io, verbose: boolean | undefined): void {
+  for (const warning of result.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
+  if (verbose) for (const note of result.notes) io.stderr.write(`${cleanText(note)}\n`);
 }

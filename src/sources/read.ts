@@ -1,3 +1,4 @@
+import { startAnalysis, type AnalysisName, type AnalysisResult, type AnalysisSpec } from '../analyze/analyses.js';
 import { spanMatchesCondition, traceMatches, type TraceFilter } from '../analyze/filter.js';
 import { traceStart } from '../analyze/trace-summary.js';
 import { InputError } from '../errors.js';
@@ -9,7 +10,9 @@ import { findTrace, parseTraceIdInput } from '../model/trace-id.js';
 import { cleanText } from '../report/sanitize.js';
 import type { Backend, SearchRequest } from './backends/backend.js';
 import type { BackendConfig, BackendKind, TimeWindow } from './backends/config.js';
-import { streamTraces } from './load.js';
+import { streamTraces, tellStreamResult } from './load.js';
+import type { ParallelRead } from './parallel.js';
+import { selectsFileTrace } from './select.js';
 
 /** Where a command's traces come from, resolved from its options (commands/common.ts `readRequest`). */
 export interface ReadRequest {
@@ -20,6 +23,8 @@ export interface ReadRequest {
   verbose?: boolean;
   /** Spans after which a trace read from files is taken as complete (TraceAssembler). */
   window: number;
+  /** `--jobs`: threads reading files; undefined for one per core on large inputs (sources/parallel.ts). */
+  jobs?: number;
   backend: BackendConfig | null;
   /** Start-time window: always set for a backend; for files only when the user asked. */
   timeWindow: TimeWindow | null;
@@ -50,11 +55,39 @@ export async function eachSelectedTrace(
     for (const trace of traces) onTrace(trace);
     return;
   }
-  const keep = localFilter(filter, null);
-  const window = request.timeWindow;
+  const selects = selectsFileTrace(filter, request.timeWindow);
   await readFiles(request, io, (trace) => {
-    if (keep(trace) && (window === null || inWindow(trace, window))) onTrace(trace);
+    if (selects(trace)) onTrace(trace);
   });
+}
+
+/**
+ * Runs an analysis over the selected traces, as `eachSelectedTrace` hands them over, but
+ * reading large files on several threads when it can (sources/parallel.ts); `--strict` reads
+ * in one, so that the first bad line is the one reported.
+ */
+export async function analyzeSelectedTraces<K extends AnalysisName>(
+  request: ReadRequest,
+  filter: TraceFilter,
+  io: Io,
+  analysis: AnalysisSpec<K>,
+  selection: TraceSelection = {},
+): Promise<AnalysisResult<K>> {
+  const accumulator = startAnalysis(analysis);
+  if (request.backend === null && !request.strict && request.jobs !== 1) {
+    const { readInParallel } = await import('./parallel.js');
+    const read: ParallelRead = { sources: request.sources, window: request.window, filter, timeWindow: request.timeWindow };
+    if (request.jobs !== undefined) read.jobs = request.jobs;
+    if (request.format !== undefined) read.format = request.format;
+    // The worker starts the analysis by name: which one does not matter to the reading.
+    const result = await readInParallel(read, analysis as AnalysisSpec, accumulator, io);
+    if (result !== null) {
+      tellStreamResult(result, io, request.verbose);
+      return accumulator.result();
+    }
+  }
+  await eachSelectedTrace(request, filter, io, (trace) => accumulator.add(trace), selection);
+  return accumulator.result();
 }
 
 /**
@@ -118,13 +151,7 @@ async function readFiles(
   only: { traceFilter?: (traceId: string) => boolean; lineFilter?: (line: string) => boolean } = {},
 ): Promise<void> {
   const result = await streamTraces({ sources: request.sources, format: request.format, strict: request.strict, window: request.window, ...only }, io, onTrace);
-  for (const warning of result.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
-  if (request.verbose) for (const note of result.notes) io.stderr.write(`${cleanText(note)}\n`);
-}
-
-function inWindow(trace: Trace, window: TimeWindow): boolean {
-  const startMs = Date.parse(traceStart(trace));
-  return startMs >= window.startMs && startMs <= window.endMs;
+  tellStreamResult(result, io, request.verbose);
 }
 
 /** Opens the backend for `use`; the progress line ends before anything else reaches stderr. */

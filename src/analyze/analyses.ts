@@ -1,0 +1,40 @@
+import { combineAccumulators, type MergeableAccumulator } from './accumulator.js';
+import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
+import { CacheAccumulator, type CacheOptions } from './cache.js';
+import { DependencyAccumulator } from './deps.js';
+import { ErrorAccumulator, type ErrorRootsOptions } from './errors.js';
+import { FindAccumulator, type FindOrder } from './trace-summary.js';
+
+/**
+ * The analyses a command runs over the traces it selects, by name with plain options, so a
+ * worker thread can start the same one as the command (sources/parallel.ts) and the states
+ * of both can be merged.
+ */
+const analyses = {
+  find: (options: FindOrder) => new FindAccumulator(options),
+  bottlenecks: (options: BottleneckOptions) => new BottleneckAccumulator(options),
+  errors: (options: ErrorRootsOptions) => new ErrorAccumulator(options),
+  cache: (options: CacheOptions) => new CacheAccumulator(options),
+  deps: (_options: Record<string, never>) => new DependencyAccumulator(),
+  /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
+  analyze: (options: { top: number }) =>
+    combineAccumulators({
+      bottlenecks: new BottleneckAccumulator(),
+      errors: new ErrorAccumulator({ limit: options.top }),
+      cache: new CacheAccumulator(),
+      deps: new DependencyAccumulator(),
+    }),
+};
+
+type Analyses = typeof analyses;
+export type AnalysisName = keyof Analyses;
+
+/** An analysis to run: which one, and its options (structured-cloneable). */
+export type AnalysisSpec<K extends AnalysisName = AnalysisName> = { [N in K]: { name: N; options: Parameters<Analyses[N]>[0] } }[K];
+
+export type AnalysisResult<K extends AnalysisName> = ReturnType<ReturnType<Analyses[K]>['result']>;
+
+export function startAnalysis<K extends AnalysisName>(spec: AnalysisSpec<K>): MergeableAccumulator<AnalysisResult<K>> {
+  const start = analyses[spec.name] as (options: AnalysisSpec<K>['options']) => MergeableAccumulator<AnalysisResult<K>>;
+  return start(spec.options);
+}

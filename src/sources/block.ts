@@ -1,0 +1,193 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { MessagePort } from 'node:worker_threads';
+import { startAnalysis, type AnalysisSpec } from '../analyze/analyses.js';
+import type { TraceFilter } from '../analyze/filter.js';
+import { InputError } from '../errors.js';
+import type { InputFormat } from '../formats/decoder.js';
+import { IdNormalizer } from '../formats/ids.js';
+import { InputDecoder, type DecodeTally } from '../formats/index.js';
+import { TraceAssembler } from '../model/assembler.js';
+import { buildTrace } from '../model/build-trace.js';
+import type { SpanRecord } from '../model/span.js';
+import type { TimeWindow } from './backends/config.js';
+import { describeFsError } from './files.js';
+import { selectsFileTrace } from './select.js';
+
+/** Bytes `start` (inclusive) to `end` (exclusive) of a JSON-lines file; both at line starts. */
+export interface FilePart {
+  /** Index of the input among the command's inputs. */
+  input: number;
+  path: string;
+  /** As the user named the input, for messages. */
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** One block of a parallel read (sources/parallel.ts): what a worker thread is given. */
+export interface BlockTask {
+  parts: FilePart[];
+  /** Every part before this block, in input order: where a trace that goes on in this block may have begun. */
+  before: FilePart[];
+  window: number;
+  format?: InputFormat;
+  analysis: AnalysisSpec;
+  filter: TraceFilter;
+  timeWindow: TimeWindow | null;
+}
+
+export interface BlockResult {
+  /** The analysis state, to merge (MergeableAccumulator). */
+  state: unknown;
+  /** What each part's decoder has to tell, in order. */
+  parts: { input: number; tally: DecodeTally; spans: number }[];
+  lateSpans: number;
+}
+
+/** The channels to the blocks on either side: held traces go back, from the next block to this one. */
+export interface BlockLinks {
+  /** Where this block sends the traces it held; null for the first block. */
+  previous: MessagePort | null;
+  /** Where the next block's held traces arrive; null for the last block. */
+  next: MessagePort | null;
+}
+
+/** Traces handed from one block to the one before it, as records in input order, by trace id. */
+type Handover = Map<string, SpanRecord[]>;
+
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads one block of the input and runs the analysis over the traces in it, as the whole
+ * input would be read in one thread, but for the traces that cross into the blocks around it:
+ *
+ * - a trace that began in the blocks before may go on here: the trace ids written in the
+ *   last stretch before the block are gathered first (`traceIdsBefore`, a text scan, no
+ *   parsing), and a trace with one of those ids that starts within a window of the block's
+ *   start is held, unbuilt, and handed back to the block before, which joins it with its
+ *   beginning;
+ * - a trace still waiting at the end of the block waits on until the next block has handed
+ *   back what it held, then is built here.
+ *
+ * So each trace is built exactly once, whole, and a block holds only what it would hold
+ * anyway plus the few traces that cross its start.
+ */
+export async function readBlock(task: BlockTask, links: BlockLinks): Promise<BlockResult> {
+  const accumulator = startAnalysis(task.analysis);
+  const selects = selectsFileTrace(task.filter, task.timeWindow);
+  const onTrace = (trace: Parameters<typeof selects>[0]): void => {
+    if (selects(trace)) accumulator.add(trace);
+  };
+  // How far into this block a trace begun before it can still go on (TraceAssembler
+  // checks every window/8 spans, so a trace waits up to 1⅛ windows).
+  const reach = task.window + Math.ceil(task.window / 8);
+  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, 2 * reach);
+  const handover: Handover = new Map();
+  const handBack = (traceId: string, records: SpanRecord[]): void => {
+    const held = handover.get(traceId);
+    if (held === undefined) handover.set(traceId, records);
+    else for (const record of records) held.push(record);
+  };
+  const assembler = new TraceAssembler(onTrace, task.window, {
+    holds: (traceId, firstSeen) => firstSeen <= reach && begunBefore.has(traceId),
+    onHeld: handBack,
+  });
+
+  const parts: BlockResult['parts'] = [];
+  for (const part of task.parts) {
+    let spans = 0;
+    const decoder = new InputDecoder(part.name, { format: task.format, jsonLines: true }, (span) => {
+      spans++;
+      assembler.add(span);
+    });
+    for await (const chunk of readPart(part)) decoder.push(chunk);
+    parts.push({ input: part.input, tally: decoder.finish(), spans });
+  }
+
+  if (links.next !== null) {
+    const [fromNext] = (await once(links.next, 'message')) as [Handover];
+    links.next.close();
+    for (const [traceId, records] of fromNext) {
+      if (assembler.join(traceId, records)) continue;
+      // Not waiting here: begun further back (a window longer than this block), or the id
+      // was written before this block's end but not by a trace still open (a far earlier
+      // one, or an id in a link), so it stands alone.
+      if (begunBefore.has(traceId)) handBack(traceId, records);
+      else onTrace(buildTrace(traceId, records));
+    }
+  }
+  assembler.flush();
+  if (links.previous !== null) {
+    links.previous.postMessage(handover);
+    links.previous.close();
+  }
+  return { state: accumulator.state(), parts, lateSpans: assembler.lateSpans };
+}
+
+async function* readPart(part: FilePart): AsyncIterable<Buffer> {
+  const stream = createReadStream(part.path, { start: part.start, end: part.end - 1, highWaterMark: CHUNK_BYTES });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
+  }
+}
+
+/** A trace id field in any of the JSON formats: OTLP `traceId`/`trace_id`, Jaeger `traceID`, Zipkin `traceId`. */
+const TRACE_ID_FIELD = /"trace_?id"\s*:\s*"([^"\\]{1,64})"/gi;
+/** Longer than any trace id field, so one cut by a chunk boundary is whole in the text before it. */
+const FIELD_OVERLAP = 200;
+
+/**
+ * The trace ids written in the last `fields` trace id fields of `parts` (read backwards from
+ * the end), in every form a decoder may normalize them to (hex, base64, or a stand-in for a
+ * non-hex id), so a trace begun there is surely among them. Scanning text for the field is
+ * far cheaper than parsing it; ids from links and references come along, which only means
+ * holding a trace that did not need it.
+ */
+export async function traceIdsBefore(parts: readonly FilePart[], fields: number): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const normalizer = new IdNormalizer();
+  let seen = 0;
+  for (let i = parts.length - 1; i >= 0 && seen < fields; i--) {
+    const part = parts[i]!;
+    const handle = await open(part.path, 'r').catch((error: unknown) => {
+      throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
+    });
+    try {
+      let end = part.end;
+      let after = '';
+      while (end > part.start && seen < fields) {
+        const start = Math.max(part.start, end - CHUNK_BYTES);
+        const bytes = Buffer.allocUnsafe(end - start);
+        let filled = 0;
+        while (filled < bytes.length) {
+          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        const text = bytes.toString('latin1', 0, filled) + after;
+        for (const match of text.matchAll(TRACE_ID_FIELD)) {
+          seen++;
+          addIdForms(ids, match[1]!, normalizer);
+        }
+        after = text.slice(0, FIELD_OVERLAP);
+        end = start;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return ids;
+}
+
+function addIdForms(ids: Set<string>, raw: string, normalizer: IdNormalizer): void {
+  const id = normalizer.traceId(raw);
+  if (id !== null) ids.add(id);
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
+    const bytes = Buffer.from(raw, 'base64');
+    if (bytes.length > 0 && bytes.length <= 16) ids.add(bytes.toString('hex').padStart(32, '0'));
+  }
+}

@@ -1,0 +1,223 @@
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { MergeableAccumulator } from '../analyze/accumulator.js';
+import type { AnalysisSpec } from '../analyze/analyses.js';
+import type { TraceFilter } from '../analyze/filter.js';
+import { InputError } from '../errors.js';
+import { describeTallies, jsonLinesVerdict, type DecodeTally } from '../formats/index.js';
+import type { Io } from '../io.js';
+import type { TimeWindow } from './backends/config.js';
+import { readBlock, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
+import { describeFsError, expandSources, type InputSource } from './files.js';
+import { inputNote, lateSpansWarning, type StreamResult } from './load.js';
+
+/** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
+export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
+/** Threads used when `--jobs` is not given: one per core, up to this many. */
+const MAX_DEFAULT_JOBS = 4;
+/** The first line of a JSON-lines file is looked for this far. */
+const MAX_FIRST_LINE = 16 * 2 ** 20;
+
+export interface ParallelRead {
+  sources: readonly string[];
+  /** `--jobs`; undefined: one thread per core, for inputs of PARALLEL_MIN_BYTES or more. */
+  jobs?: number;
+  window: number;
+  format?: BlockTask['format'];
+  filter: TraceFilter;
+  timeWindow: TimeWindow | null;
+}
+
+/** Runs one block somewhere (a worker thread, or this thread in tests); `stop` abandons it. */
+export type BlockRunner = (task: BlockTask, links: BlockLinks) => { done: Promise<BlockResult>; stop: () => void };
+
+/**
+ * Reads the files in blocks on several threads, each running the analysis over its block,
+ * and merges their states into `accumulator`. False, having read nothing, when the input is
+ * not worth splitting or cannot be split: one block, stdin, gzip, JSON documents or protobuf
+ * (which are decoded whole), or inputs smaller than PARALLEL_MIN_BYTES without `--jobs`.
+ */
+export async function readInParallel(
+  read: ParallelRead,
+  analysis: AnalysisSpec,
+  accumulator: MergeableAccumulator<unknown>,
+  io: Io,
+  runBlock: BlockRunner | null = workerRunner(),
+): Promise<StreamResult | null> {
+  const jobs = read.jobs ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
+  if (runBlock === null || jobs < 2 || !Number.isFinite(read.window)) return null;
+  const inputs = await expandSources(read.sources, io);
+  const blocks = await planBlocks(inputs, jobs, read.jobs === undefined ? PARALLEL_MIN_BYTES : 0);
+  if (blocks === null) return null;
+
+  const channels = blocks.slice(1).map(() => new MessageChannel());
+  const runs = blocks.map((parts, i) =>
+    runBlock(
+      {
+        parts,
+        before: blocks.slice(0, i).flat(),
+        window: read.window,
+        ...(read.format === undefined ? {} : { format: read.format }),
+        analysis,
+        filter: read.filter,
+        timeWindow: read.timeWindow,
+      },
+      { previous: channels[i - 1]?.port2 ?? null, next: channels[i]?.port1 ?? null },
+    ),
+  );
+  let results: BlockResult[];
+  try {
+    results = await Promise.all(runs.map((run) => run.done));
+  } catch (error) {
+    // A block that failed never hands back its held traces, so the block before it would wait on.
+    for (const run of runs) run.stop();
+    throw error;
+  }
+
+  for (const result of results) accumulator.merge(result.state);
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  inputs.forEach((input, index) => {
+    const tallies: DecodeTally[] = [];
+    let spans = 0;
+    for (const result of results) {
+      for (const part of result.parts) {
+        if (part.input !== index) continue;
+        tallies.push(part.tally);
+        spans += part.spans;
+      }
+    }
+    const summary = describeTallies(input.name, tallies);
+    warnings.push(...summary.warnings);
+    notes.push(inputNote(input.name, summary, spans));
+  });
+  notes.push(`read in ${blocks.length} blocks on as many threads`);
+  const lateSpans = results.reduce((n, r) => n + r.lateSpans, 0);
+  if (lateSpans > 0) warnings.push(lateSpansWarning(lateSpans, read.window));
+  return { warnings, notes };
+}
+
+/**
+ * Splits the inputs, taken one after another, into `jobs` blocks of about equal size, each
+ * boundary moved on to the start of a line. Null unless every input is a plain JSON-lines
+ * file and they hold at least `minBytes` together.
+ */
+export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBytes: number): Promise<FilePart[][] | null> {
+  const files: { input: number; path: string; name: string; size: number }[] = [];
+  for (const [input, source] of inputs.entries()) {
+    if (source.path === undefined) return null;
+    const size = (await stat(source.path)).size;
+    if (!(await startsJsonLines(source.path, source.name, size))) return null;
+    files.push({ input, path: source.path, name: source.name, size });
+  }
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (total < minBytes || total === 0) return null;
+
+  // Boundaries as [file, offset] positions, each at the start of a line.
+  const cuts: { file: number; offset: number }[] = [];
+  for (let i = 1; i < jobs; i++) {
+    let target = Math.floor((total * i) / jobs);
+    let file = 0;
+    while (target >= files[file]!.size) target -= files[file++]!.size;
+    const offset = target === 0 ? 0 : await nextLineStart(files[file]!, target);
+    const cut = offset === files[file]!.size ? { file: file + 1, offset: 0 } : { file, offset };
+    const last = cuts.at(-1);
+    if (cut.file < files.length && (last === undefined || cut.file > last.file || cut.offset > last.offset)) cuts.push(cut);
+  }
+  if (cuts.length === 0) return null;
+
+  const blocks: FilePart[][] = [];
+  const ends = [...cuts, { file: files.length, offset: 0 }];
+  let from = { file: 0, offset: 0 };
+  for (const to of ends) {
+    const parts: FilePart[] = [];
+    for (let f = from.file; f <= Math.min(to.file, files.length - 1); f++) {
+      const file = files[f]!;
+      const start = f === from.file ? from.offset : 0;
+      const end = f === to.file ? to.offset : file.size;
+      if (end > start) parts.push({ input: file.input, path: file.path, name: file.name, start, end });
+    }
+    blocks.push(parts);
+    from = to;
+  }
+  return blocks;
+}
+
+async function startsJsonLines(path: string, name: string, size: number): Promise<boolean> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+  });
+  try {
+    let held = Buffer.alloc(0);
+    for (let position = 0; position < Math.min(size, MAX_FIRST_LINE); ) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 16, size - position));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      // Gzip is decompressed by the one-thread reader; its bytes cannot be split.
+      if (position === 0 && chunk[0] === 0x1f && chunk[1] === 0x8b) return false;
+      held = Buffer.concat([held, chunk.subarray(0, bytesRead)]);
+      position += bytesRead;
+      const verdict = jsonLinesVerdict(held);
+      if (verdict !== undefined) return verdict;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The offset just past the first newline at or after `offset`, or the file's size when there is none. */
+async function nextLineStart(file: { path: string; size: number }, offset: number): Promise<number> {
+  const handle = await open(file.path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 16);
+    for (let position = offset; position < file.size; ) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      const newline = chunk.subarray(0, bytesRead).indexOf(0x0a);
+      if (newline >= 0) return position + newline + 1;
+      position += bytesRead;
+    }
+    return file.size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Worker threads run the compiled block-worker.js; run from TypeScript sources (tests) there is none. */
+const WORKER_SCRIPT = new URL('./block-worker.js', import.meta.url);
+
+export function workerRunner(): BlockRunner | null {
+  return existsSync(fileURLToPath(WORKER_SCRIPT)) ? runInWorker : null;
+}
+
+/** What a worker posts when its block is read. */
+export type WorkerReply = { result: BlockResult } | { error: { message: string; input: boolean; stack?: string } };
+
+function runInWorker(task: BlockTask, links: BlockLinks): { done: Promise<BlockResult>; stop: () => void } {
+  const ports = [links.previous, links.next].filter((p): p is MessagePort => p !== null);
+  const worker = new Worker(WORKER_SCRIPT, { workerData: { task, links }, transferList: ports });
+  const done = new Promise<BlockResult>((resolve, reject) => {
+    worker.once('message', (reply: WorkerReply) => {
+      if ('result' in reply) return resolve(reply.result);
+      const error = reply.error.input ? new InputError(reply.error.message) : new Error(reply.error.message);
+      if (reply.error.stack !== undefined) error.stack = reply.error.stack;
+      reject(error);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`a thread reading ${task.parts[0]?.name ?? 'the input'} stopped with exit code ${code}`)));
+  });
+  return { done, stop: () => void worker.terminate() };
+}
+
+/** The same, in this thread: for tests, which run from sources. */
+export const inThreadRunner: BlockRunner = (task, links) => ({
+  done: readBlock(task, links),
+  stop: () => {
+    links.previous?.close();
+    links.next?.close();
+  },
+});

@@ -1,0 +1,14 @@
+import { traceMatches, type TraceFilter } from '../analyze/filter.js';
+import { traceStart } from '../analyze/trace-summary.js';
+import type { Trace } from '../model/span.js';
+import type { TimeWindow } from './backends/config.js';
+
+/** Which traces read from files a command keeps: its filter, and the start-time window when one was asked for. */
+export function selectsFileTrace(filter: TraceFilter, window: TimeWindow | null): (trace: Trace) => boolean {
+  return (trace) => traceMatches(trace, filter) && (window === null || inWindow(trace, window));
+}
+
+function inWindow(trace: Trace, window: TimeWindow): boolean {
+  const startMs = Date.parse(traceStart(trace));
+  return startMs >= window.startMs && startMs <= window.endMs;
+}

@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import type { MergeableAccumulator } from '../../src/analyze/accumulator.js';
+import { CacheAccumulator, type CacheOptions } from '../../src/analyze/cache.js';
+import { ErrorAccumulator, type ErrorRootsOptions } from '../../src/analyze/errors.js';
+import { buildTrace } from '../../src/model/build-trace.js';
+import type { Trace } from '../../src/model/span.js';
+import { DEMO_FORMATS, loadFixture } from '../helpers/demo.js';
+import { record, type SpanSketch } from '../helpers/spans.js';
+
+const trace = (id: string, sketches: SpanSketch[]): Trace =>
+  buildTrace(id.padStart(32, '0'), sketches.map((s) => record({ ...s, trace: id })));
+
+/** Ways of dealing traces out to workers: in runs, in turns, backwards, and with idle workers. */
+function splits(traces: readonly Trace[]): [string, Trace[][]][] {
+  const n = traces.length;
+  const half = Math.ceil(n / 2);
+  const third = Math.ceil(n / 3);
+  const reversed = [...traces].reverse();
+  const dealt = (parts: number) => Array.from({ length: parts }, (_, k) => traces.filter((_t, i) => i % parts === k));
+  return [
+    ['contiguous halves', [traces.slice(0, half), traces.slice(half)]],
+    ['interleaved halves', dealt(2)],
+    ['reversed halves', [reversed.slice(0, half), reversed.slice(half)]],
+    ['an empty part and everything', [[], [...traces]]],
+    ['contiguous thirds', [traces.slice(0, third), traces.slice(third, 2 * third), traces.slice(2 * third)]],
+    ['interleaved thirds', dealt(3)],
+    ['reversed uneven thirds', [reversed.slice(0, 1), reversed.slice(1, n - 2), reversed.slice(n - 2)]],
+    ['thirds with an empty middle', [traces.slice(0, half), [], traces.slice(half)]],
+  ];
+}
+
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+}
+
+const fold = <R, S>(make: () => MergeableAccumulator<R, S>, traces: readonly Trace[]): MergeableAccumulator<R, S> => {
+  const acc = make();
+  for (const t of traces) acc.add(t);
+  return acc;
+};
+
+/**
+ * Every part folded on its own and merged in every order: into the accumulator of the
+ * order's first part, which took its traces itself, and into a fresh one. States travel
+ * through `structuredClone`, as they do between worker threads.
+ */
+function expectMergesToMatch<R, S>(make: () => MergeableAccumulator<R, S>, traces: readonly Trace[]): void {
+  const expected = fold(make, traces).result();
+  for (const [how, parts] of splits(traces)) {
+    const states = parts.map((part) => {
+      const state = fold(make, part).state();
+      // Plain data only: a class instance would come out of the clone as a plain object.
+      expect(structuredClone(state)).toStrictEqual(state);
+      return state;
+    });
+    for (const order of permutations(parts.length)) {
+      const [first, ...rest] = order;
+      const receiver = fold(make, parts[first!]!);
+      for (const i of rest) receiver.merge(structuredClone(states[i]!));
+      expect(receiver.result(), `${how}, into part ${first}, then ${rest.join(', ')}`).toEqual(expected);
+
+      const fresh = make();
+      for (const i of order) fresh.merge(structuredClone(states[i]!));
+      expect(fresh.result(), `${how}, into a fresh accumulator in order ${order.join(', ')}`).toEqual(expected);
+    }
+  }
+}
+
+describe('merging ErrorAccumulator states', async () => {
+  const demo = await loadFixture(DEMO_FORMATS.otlp);
+  const options: [string, ErrorRootsOptions][] = [
+    ['default options', {}],
+    ['a small limit', { limit: 2 }],
+    ['a limit that cuts between equal groups, one example each', { limit: 4, maxExamples: 1 }],
+  ];
+
+  it('the demo has groups with more traces than examples, so which examples are kept matters', () => {
+    const report = fold(() => new ErrorAccumulator(), demo).result();
+    expect(report.roots.some((g) => g.tracesAffected > g.exampleTraceIds.length)).toBe(true);
+    expect(report.groups).toBeGreaterThan(4);
+  });
+
+  for (const [label, opts] of options) {
+    it(`gives the one-accumulator result over the demo, however split and merged: ${label}`, () => {
+      expectMergesToMatch(() => new ErrorAccumulator(opts), demo);
+      expectMergesToMatch(() => new ErrorAccumulator(opts), [...demo].reverse());
+    });
+  }
+
+  /**
+   * One failure group in three single-span traces; the origin's message differs only in a
+   * number, so all three group together:
+   *   a  starts at 10   "timeout after 300ms"
+   *   b  starts at 0    "timeout after 200ms"   earliest: ties with c, and b < c
+   *   c  starts at 0    "timeout after 100ms"
+   */
+  const failing = (id: string, start: number, ms: number): Trace =>
+    trace(id, [{ id: 'q', start, dur: 5, service: 'db', name: 'query', status: 'error', message: `timeout after ${ms}ms` }]);
+  const [a, b, c] = [failing('a', 10, 300), failing('b', 0, 200), failing('c', 0, 100)];
+
+  it('keeps the earliest example and sample when they come from the part merged in', () => {
+    for (const maxExamples of [1, 2]) {
+      const make = () => new ErrorAccumulator({ maxExamples });
+      const expected = fold(make, [a, c, b]).result();
+      expect(expected.roots[0]).toMatchObject({
+        count: 3,
+        sampleMessage: 'timeout after 200ms',
+        exampleTraceIds: [b.traceId, c.traceId].slice(0, maxExamples),
+      });
+      const first = fold(make, [a, c]);
+      first.merge(structuredClone(fold(make, [b]).state()));
+      expect(first.result()).toEqual(expected);
+      const second = fold(make, [b]);
+      second.merge(structuredClone(fold(make, [a, c]).state()));
+      expect(second.result()).toEqual(expected);
+      expectMergesToMatch(make, [a, c, b]);
+    }
+  });
+
+  it('goes on counting traces added after a merge', () => {
+    const make = () => new ErrorAccumulator({ maxExamples: 2 });
+    const expected = fold(make, [a, b, c]).result();
+    // The group already known before the merge, and one first known from it.
+    const known = fold(make, [c]);
+    known.merge(structuredClone(fold(make, [a]).state()));
+    known.add(b);
+    expect(known.result()).toEqual(expected);
+    const fresh = make();
+    fresh.merge(structuredClone(fold(make, [c, a]).state()));
+    fresh.add(b);
+    expect(fresh.result()).toEqual(expected);
+    expect(expected.roots[0]!.tracesAffected).toBe(3);
+  });
+
+  /**
+   * Failures of one group (db query "boom") that travel differently:
+   *   p1  api a ✗ → api b ✗ → query ✗     fatal; b is 0 steps above the origin, a 1
+   *   p2  api b ✗ → api a ✗ → query ✗     fatal; a is 0 steps above, b 1
+   *   p3  ok root; orphan x ✗ → query ✗   detached
+   *   p4  ok root → query ✗               absorbed
+   * and a timeout (llm call "deadline exceeded") whose slow child is the suspect:
+   *   t1 slow-a, t2 slow-b, t3 slow-b
+   */
+  const boom = { service: 'db', name: 'query', status: 'error', message: 'boom' } as const;
+  const timeout = (id: string, start: number, suspect: string): Trace =>
+    trace(id, [
+      { id: 'c', start, dur: 100, service: 'llm', name: 'call', kind: 'client', status: 'error', message: 'deadline exceeded' },
+      { id: 's', parent: 'c', start: start + 1, dur: 120, service: 'llm', name: suspect },
+    ]);
+  const shaped = [
+    trace('p1', [
+      { id: 'a', start: 0, dur: 30, service: 'api', name: 'a', status: 'error' },
+      { id: 'b', parent: 'a', start: 1, dur: 20, service: 'api', name: 'b', status: 'error' },
+      { id: 'o', parent: 'b', start: 2, dur: 10, ...boom },
+    ]),
+    timeout('t1', 5, 'slow-a'),
+    trace('p2', [
+      { id: 'b', start: 3, dur: 30, service: 'api', name: 'b', status: 'error' },
+      { id: 'a', parent: 'b', start: 4, dur: 20, service: 'api', name: 'a', status: 'error' },
+      { id: 'o', parent: 'a', start: 5, dur: 10, ...boom },
+    ]),
+    timeout('t2', 6, 'slow-b'),
+    trace('p3', [
+      { id: 'r', start: 1, dur: 30, service: 'api', name: 'root' },
+      { id: 'x', parent: 'zz', start: 2, dur: 20, service: 'api', name: 'x', status: 'error' },
+      { id: 'o', parent: 'x', start: 3, dur: 10, ...boom },
+    ]),
+    trace('p4', [
+      { id: 'r', start: 2, dur: 30, service: 'api', name: 'root' },
+      { id: 'o', parent: 'r', start: 3, dur: 10, ...boom },
+    ]),
+    timeout('t3', 7, 'slow-b'),
+  ];
+
+  it('merges propagation, outcomes and suspects from differently shaped traces', () => {
+    const expected = fold(() => new ErrorAccumulator(), shaped).result();
+    const query = expected.roots.find((g) => g.name === 'query')!;
+    expect(query).toMatchObject({ count: 4, fatal: 2, detached: 1, absorbed: 1, absorbedBy: { service: 'api', name: 'root', count: 1 } });
+    // Both reached twice, both 0 steps away somewhere: ties go by name.
+    expect(query.propagatedTo.map((p) => p.name)).toEqual(['a', 'b', 'x']);
+    expect(expected.roots.find((g) => g.name === 'call')!.suspect).toEqual({ service: 'llm', name: 'slow-b', count: 2 });
+    expectMergesToMatch(() => new ErrorAccumulator(), shaped);
+    expectMergesToMatch(() => new ErrorAccumulator({ maxExamples: 1 }), shaped);
+  });
+
+  it('does not change a state it merges, nor keep parts of it', () => {
+    const make = () => new ErrorAccumulator();
+    const state = fold(make, demo.slice(0, 30)).state();
+    const before = structuredClone(state);
+    const acc = make();
+    acc.merge(state);
+    acc.merge(fold(make, demo.slice(30)).state());
+    for (const t of demo.slice(0, 10)) acc.add(t);
+    expect(state).toEqual(before);
+  });
+
+  it('refuses a state kept with a different number of examples', () => {
+    expect(() => new ErrorAccumulator({ maxExamples: 2 }).merge(new ErrorAccumulator().state())).toThrow(/examples/);
+  });
+});
+
+describe('merging CacheAccumulator states', async () => {
+  const demo = await loadFixture(DEMO_FORMATS.otlp);
+  const options: [string, CacheOptions][] = [
+    ['default keys', {}],
+    // Many operations with equal lookup counts, and model names that are not flags (unreadable, with differing examples).
+    ['keys that read status codes and model names', { hitKeys: ['gen_ai.usage.cache_read.input_tokens', 'messaging.operation.type', 'gen_ai.request.model', 'http.response.status_code', 'cache.hit'] }],
+    // Five tenants as unreadable values: which one is the example depends on the merge.
+    ['keys that read tenants and operations', { hitKeys: ['cache.hit', 'rag.rerank.fallback', 'app.tenant', 'db.operation.name'] }],
+  ];
+
+  it('the custom keys find unreadable values and several operations in the demo', () => {
+    for (const [, opts] of options.slice(1)) {
+      const report = fold(() => new CacheAccumulator(opts), demo).result();
+      expect(report.warnings.filter((w) => w.kind === 'unreadable-signal')).toHaveLength(2);
+      expect(report.caches.length).toBeGreaterThan(1);
+    }
+  });
+
+  for (const [label, opts] of options) {
+    it(`gives the one-accumulator result over the demo, however split and merged: ${label}`, () => {
+      expectMergesToMatch(() => new CacheAccumulator(opts), demo);
+      expectMergesToMatch(() => new CacheAccumulator(opts), [...demo].reverse());
+    });
+  }
+
+  /**
+   * Two cache operations whose names differ only in how the é is written, so localeCompare
+   * calls them equal; both hit slowly (100ms requests) and miss fast (5ms). Two models tie
+   * the same way. Each is seen first in the spelling that sorts last. Unreadable flags:
+   * "unknown" and "unsure" at 10 are the earliest, and "unknown" sorts first; "sometimes" is at 30; "cached" is seen before "cache.hit"
+   * but sorts after it.
+   */
+  const composed = 'caf\u00e9';
+  const decomposed = 'cafe\u0301';
+  const lookup = (id: string, start: number, name: string, hit: boolean): Trace =>
+    trace(id, [
+      { id: 'r', start, dur: hit ? 100 : 5, name: 'GET /' },
+      { id: 'l', parent: 'r', start: start + 1, dur: 1, name, attrs: { 'cache.hit': hit } },
+    ]);
+  const llm = (id: string, start: number, model: string, cached = 0): Trace =>
+    trace(id, [{ id: 'r', start, dur: 5, name: 'chat', attrs: { 'gen_ai.request.model': model, 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.cache_read.input_tokens': cached } }]);
+  const unreadable = (id: string, start: number, value: string, key = 'cache.hit'): Trace => trace(id, [{ id: 'r', start, dur: 1, attrs: { [key]: value } }]);
+  const sometimes = unreadable('1', 30, 'sometimes');
+  const unknown = unreadable('9', 10, 'unknown');
+  const hand = [
+    unreadable('7', 40, 'perhaps', 'cached'),
+    sometimes,
+    lookup('2', 50, composed, true),
+    lookup('3', 60, composed, false),
+    llm('4', 0, 'm\u00e9'),
+    lookup('5', 70, decomposed, true),
+    lookup('6', 80, decomposed, false),
+    llm('8', 0, 'me\u0301'),
+    llm('a', 0, 'claude', 900),
+    unreadable('b', 10, 'unsure'),
+    unknown,
+  ];
+
+  it('orders what localeCompare ties and picks unreadable examples the same whatever the split', () => {
+    const report = fold(() => new CacheAccumulator(), hand).result();
+    // Code-unit order (e before é), not the order they were first seen in.
+    expect(report.caches.map((x) => x.name)).toEqual([decomposed, composed]);
+    // claude counts 100 input + 900 cached apart: 1000.
+    expect(report.promptCaches.map((p) => p.model)).toEqual(['claude', 'me\u0301', 'm\u00e9']);
+    expect(report.warnings.map((w) => [w.kind, w.name])).toEqual([
+      ['hits-slower-than-misses', decomposed],
+      ['hits-slower-than-misses', composed],
+      ['unreadable-signal', null],
+      ['unreadable-signal', null],
+      ['cached-exceeds-input', null],
+    ]);
+    expect(report.warnings[2]!.message).toContain('3 spans had a "cache.hit" value that is not a hit/miss flag (e.g. "unknown")');
+    expect(report.warnings[3]!.message).toContain('"cached"');
+    expectMergesToMatch(() => new CacheAccumulator(), hand);
+  });
+
+  it('keeps the earliest unreadable example when it comes from the part merged in', () => {
+    const first = fold(() => new CacheAccumulator(), [sometimes]);
+    first.merge(structuredClone(fold(() => new CacheAccumulator(), [unknown]).state()));
+    expect(first.result().warnings.map((w) => w.message)).toEqual([expect.stringContaining('2 spans had a "cache.hit" value that is not a hit/miss flag (e.g. "unknown")')]);
+  });
+
+  it('does not change a state it merges, nor keep parts of it', () => {
+    const make = () => new CacheAccumulator();
+    const state = fold(make, [...hand, ...demo.slice(0, 30)]).state();
+    const before = structuredClone(state);
+    const acc = make();
+    acc.merge(state);
+    acc.merge(fold(make, [...hand, ...demo.slice(30)]).state());
+    for (const t of [...hand, ...demo.slice(0, 10)]) acc.add(t);
+    expect(state).toEqual(before);
+  });
+
+  it('refuses a state read with other keys', () => {
+    expect(() => new CacheAccumulator({ hitKeys: ['hits'] }).merge(new CacheAccumulator().state())).toThrow(/cache\.hit/);
+  });
+});

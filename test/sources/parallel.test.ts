@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startAnalysis, type AnalysisSpec } from '../../src/analyze/analyses.js';
+import type { Io } from '../../src/io.js';
+import { DEFAULT_WINDOW_SPANS } from '../../src/model/assembler.js';
+import { traceIdsBefore } from '../../src/sources/block.js';
+import { expandSources } from '../../src/sources/files.js';
+import { inThreadRunner, planBlocks, readInParallel, type ParallelRead } from '../../src/sources/parallel.js';
+import { analyzeSelectedTraces, type ReadRequest } from '../../src/sources/read.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
+
+function quietIo(): Io & { errors: () => string } {
+  let stderr = '';
+  return {
+    stdout: { write: () => undefined, isTTY: false },
+    stderr: { write: (s) => void (stderr += s), isTTY: false },
+    stdin: process.stdin,
+    env: {},
+    cwd: REPO_ROOT,
+    now: () => new Date('2026-11-02T00:00:00Z'),
+    errors: () => stderr,
+  };
+}
+
+/** The analysis read in one thread, as every command did before. */
+async function inOneThread(sources: string[], analysis: AnalysisSpec, window = DEFAULT_WINDOW_SPANS): Promise<{ result: unknown; stderr: string }> {
+  const io = quietIo();
+  const request: ReadRequest = { sources, window, jobs: 1, backend: null, timeWindow: null };
+  const result = await analyzeSelectedTraces(request, { where: [] }, io, analysis);
+  return { result, stderr: io.errors() };
+}
+
+/** The same, in `jobs` blocks, each block read by readBlock in this thread (the worker's code, without the thread). */
+async function inBlocks(sources: string[], analysis: AnalysisSpec, jobs: number, window = DEFAULT_WINDOW_SPANS) {
+  const io = quietIo();
+  const accumulator = startAnalysis(analysis);
+  const read: ParallelRead = { sources, jobs, window, filter: { where: [] }, timeWindow: null };
+  const told = await readInParallel(read, analysis, accumulator, io, inThreadRunner);
+  expect(told).not.toBeNull();
+  return { result: accumulator.result(), told: told! };
+}
+
+const everyTrace: AnalysisSpec = { name: 'find', options: {} };
+
+describe('planBlocks', () => {
+  it.each([2, 3, 7])('cuts the input into %i blocks at line starts, covering every byte once', async (jobs) => {
+    const inputs = await expandSources([DEMO], quietIo());
+    const blocks = (await planBlocks(inputs, jobs, 0))!;
+    const bytes = readFileSync(join(REPO_ROOT, DEMO));
+    expect(blocks).toHaveLength(jobs);
+    const parts = blocks.flat();
+    expect(parts[0]!.start).toBe(0);
+    expect(parts.at(-1)!.end).toBe(bytes.length);
+    for (let i = 1; i < parts.length; i++) {
+      expect(parts[i]!.start).toBe(parts[i - 1]!.end);
+      expect(bytes[parts[i]!.start - 1]).toBe(0x0a);
+    }
+  });
+
+  it('runs across files, and declines stdin, gzip, JSON documents and small inputs', async () => {
+    const io = quietIo();
+    const two = (await planBlocks(await expandSources([DEMO, DEMO], io), 2, 0))!;
+    expect(two.map((parts) => parts.map((p) => p.input))).toEqual([[0], [1]]);
+    expect(await planBlocks(await expandSources(['-'], io), 2, 0)).toBeNull();
+    expect(await planBlocks(await expandSources(['fixtures/demo/llm-gateway.jaeger.json'], io), 2, 0)).toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
+    const { gzipSync } = await import('node:zlib');
+    writeFileSync(join(dir, 'demo.jsonl.gz'), gzipSync(readFileSync(join(REPO_ROOT, DEMO))));
+    expect(await planBlocks(await expandSources([join(dir, 'demo.jsonl.gz')], io), 2, 0)).toBeNull();
+    expect(await planBlocks(await expandSources([DEMO], io), 2, 1 << 30)).toBeNull();
+  });
+});
+
+describe('readInParallel', () => {
+  it.each([2, 3, 5, 9])('finds every trace whole in %i blocks, as one thread does', async (jobs) => {
+    const one = await inOneThread([DEMO], everyTrace);
+    const many = await inBlocks([DEMO], everyTrace, jobs);
+    expect(many.result).toEqual(one.result);
+    expect((many.result as unknown[]).length).toBe(60);
+  });
+
+  it.each([40, 400])('with a window of %i spans gives what one thread gives', async (window) => {
+    for (const analysis of [everyTrace, { name: 'analyze', options: { top: 5 } }] as AnalysisSpec[]) {
+      const one = await inOneThread([DEMO], analysis, window);
+      const many = await inBlocks([DEMO], analysis, 4, window);
+      expect(many.result).toEqual(one.result);
+    }
+  });
+
+  it('gives the analyze report one thread gives, for every analysis', async () => {
+    for (const analysis of [
+      { name: 'analyze', options: { top: 5 } },
+      { name: 'bottlenecks', options: { bands: true } },
+      { name: 'errors', options: { limit: 3 } },
+      { name: 'cache', options: {} },
+      { name: 'deps', options: {} },
+      { name: 'find', options: { slowest: 7 } },
+    ] as AnalysisSpec[]) {
+      const one = await inOneThread([DEMO, DEMO], analysis);
+      const many = await inBlocks([DEMO, DEMO], analysis, 3);
+      expect(many.result).toEqual(one.result);
+    }
+  });
+
+  it('joins a trace whose spans lie on both sides of a block boundary', async () => {
+    // Trace a has a span on the first line and one on the last; trace b lies in between.
+    const line = (traceId: string, spanId: string, parent: string, startMs: number): string =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId,
+                    parentSpanId: parent,
+                    name: `op-${spanId}`,
+                    startTimeUnixNano: String(BigInt(startMs) * 1_000_000n + 1_700_000_000_000_000_000n),
+                    endTimeUnixNano: String(BigInt(startMs + 10) * 1_000_000n + 1_700_000_000_000_000_000n),
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    const lines = [line(a, '1'.repeat(16), '', 0), ...Array.from({ length: 20 }, (_, i) => line(b, String(i + 1).padStart(16, '0'), '', i)), line(a, '2'.repeat(16), '1'.repeat(16), 5)];
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
+    const file = join(dir, 'split.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const many = await inBlocks([file], everyTrace, 2);
+    const rows = many.result as { traceId: string; spanCount: number }[];
+    expect(rows.map((r) => [r.traceId, r.spanCount]).sort()).toEqual([
+      [a, 2],
+      [b, 20],
+    ]);
+  });
+
+  it('numbers the lines of warnings across blocks as one thread does', async () => {
+    const demo = readFileSync(join(REPO_ROOT, DEMO), 'utf8').trimEnd().split('\n');
+    const broken = demo.flatMap((l, i) => (i % 30 === 29 ? [l, '{"resourceSpans": [ broken'] : [l]));
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
+    const file = join(dir, 'broken.jsonl');
+    writeFileSync(file, broken.join('\n') + '\n');
+    const one = await inOneThread([file], everyTrace);
+    const many = await inBlocks([file], everyTrace, 3);
+    expect(many.result).toEqual(one.result);
+    expect(many.told.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(one.stderr);
+    expect(one.stderr).toContain('skipped 3 malformed lines (lines 31, 62, 93)');
+  });
+});
+
+describe('traceIdsBefore', () => {
+  it('finds the ids of the last fields before a block, in hex and from base64', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
+    const file = join(dir, 'ids.jsonl');
+    const base64 = Buffer.from('c'.repeat(32), 'hex').toString('base64');
+    const text = ['{"traceId":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}', `{"trace_id": "${base64}"}`, '{"traceID":"1f"}', ''].join('\n');
+    writeFileSync(file, text);
+    const part = { input: 0, path: file, name: 'ids.jsonl', start: 0, end: text.length };
+    const all = await traceIdsBefore([part], 10);
+    expect(all.has('a'.repeat(32))).toBe(true);
+    expect(all.has('c'.repeat(32))).toBe(true);
+    expect(all.has('1f'.padStart(32, '0'))).toBe(true);
+    const last = await traceIdsBefore([part], 1);
+    // One field asked for, and the chunk holds all three: a chunk is scanned whole, never less.
+    expect(last.has('1f'.padStart(32, '0'))).toBe(true);
+  });
+});
+
+describe('worker threads', () => {
+  const run = promisify(execFile);
+  it('the built CLI reads in blocks on threads and prints what one thread prints', async () => {
+    const cli = join(REPO_ROOT, 'bin/tracectl.js');
+    for (const args of [['find', '--slow', '60', '--json'], ['analyze', '--json']]) {
+      const one = await run(process.execPath, [cli, ...args, '--jobs', '1', DEMO, DEMO], { cwd: REPO_ROOT });
+      const three = await run(process.execPath, [cli, ...args, '--jobs', '3', '--verbose', DEMO, DEMO], { cwd: REPO_ROOT });
+      expect(three.stdout).toBe(one.stdout);
+      expect(three.stderr).toContain('read in 3 blocks on as many threads');
+    }
+  });
+});
