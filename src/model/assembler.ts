@@ -9,6 +9,7 @@ import type { SpanRecord, Trace } from './span.js';
 export const DEFAULT_WINDOW_SPANS = 100_000;
 
 interface Pending {
+  traceId: string;
   records: SpanRecord[];
   /** Value of `seen` when the trace received its first span here. */
   firstSeen: number;
@@ -62,9 +63,11 @@ export class TraceAssembler {
     let entry = this.pending.get(record.traceId);
     if (entry === undefined) {
       if (this.completed.has(hashId(record.traceId))) this.lateSpans++;
-      entry = { records: [], firstSeen: this.seen, lastSeen: this.seen };
+      entry = { traceId: record.traceId, records: [], firstSeen: this.seen, lastSeen: this.seen };
       this.pending.set(record.traceId, entry);
     }
+    // One id string per trace held, not one per span: the window holds many spans.
+    record.traceId = entry.traceId;
     entry.records.push(record);
     entry.lastSeen = this.seen;
     if (this.seen >= this.nextCheck) this.evict();

@@ -68,8 +68,8 @@ export interface SpanRecord {
   attributes: Attributes;
   /** Attributes of the process that emitted it (OTLP resource, Jaeger process tags). */
   resource: Attributes;
-  events: SpanEventRecord[];
-  links: SpanLink[];
+  events: readonly SpanEventRecord[];
+  links: readonly SpanLink[];
   /** Zipkin: a server half that shares its span id with the client half. */
   shared: boolean;
 }

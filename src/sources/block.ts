@@ -136,7 +136,7 @@ async function* readPart(part: FilePart): AsyncIterable<Buffer> {
 }
 
 /** A trace id field in any of the JSON formats: OTLP `traceId`/`trace_id`, Jaeger `traceID`, Zipkin `traceId`. */
-const TRACE_ID_FIELD = /"trace_?id"\s*:\s*"([^"\\]{1,64})"/gi;
+const TRACE_ID_FIELD = /"(?:traceId|trace_id|traceID)"\s*:\s*"([^"\\]{1,64})"/g;
 /** Longer than any trace id field, so one cut by a chunk boundary is whole in the text before it. */
 const FIELD_OVERLAP = 200;
 
@@ -148,8 +148,8 @@ const FIELD_OVERLAP = 200;
  * holding a trace that did not need it.
  */
 export async function traceIdsBefore(parts: readonly FilePart[], fields: number): Promise<Set<string>> {
-  const ids = new Set<string>();
-  const normalizer = new IdNormalizer();
+  // A trace's id is written once per span: gather each once, normalize it once.
+  const written = new Set<string>();
   let seen = 0;
   for (let i = parts.length - 1; i >= 0 && seen < fields; i--) {
     const part = parts[i]!;
@@ -158,36 +158,43 @@ export async function traceIdsBefore(parts: readonly FilePart[], fields: number)
     });
     try {
       let end = part.end;
-      let after = '';
+      let after = Buffer.alloc(0);
       while (end > part.start && seen < fields) {
         const start = Math.max(part.start, end - CHUNK_BYTES);
-        const bytes = Buffer.allocUnsafe(end - start);
+        const bytes = Buffer.allocUnsafe(end - start + after.length);
         let filled = 0;
-        while (filled < bytes.length) {
-          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+        while (filled < end - start) {
+          const { bytesRead } = await handle.read(bytes, filled, end - start - filled, start + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
-        const text = bytes.toString('latin1', 0, filled) + after;
-        for (const match of text.matchAll(TRACE_ID_FIELD)) {
+        after.copy(bytes, filled);
+        const chunk = bytes.subarray(0, filled + after.length);
+        for (const match of chunk.toString('latin1').matchAll(TRACE_ID_FIELD)) {
           seen++;
-          addIdForms(ids, match[1]!, normalizer);
+          // Copied out of the bytes: a substring of the text would keep the whole chunk alive.
+          const valueEnd = match.index + match[0].length - 1;
+          written.add(chunk.toString('latin1', valueEnd - match[1]!.length, valueEnd));
         }
-        after = text.slice(0, FIELD_OVERLAP);
+        after = Buffer.from(chunk.subarray(0, FIELD_OVERLAP));
         end = start;
       }
     } finally {
       await handle.close();
     }
   }
+  const ids = new Set<string>();
+  const normalizer = new IdNormalizer();
+  for (const raw of written) {
+    const id = normalizer.traceId(raw);
+    if (id !== null) ids.add(id);
+    if (BASE64.test(raw)) {
+      const bytes = Buffer.from(raw, 'base64');
+      if (bytes.length > 0 && bytes.length <= 16) ids.add(bytes.toString('hex').padStart(32, '0'));
+    }
+  }
   return ids;
 }
 
-function addIdForms(ids: Set<string>, raw: string, normalizer: IdNormalizer): void {
-  const id = normalizer.traceId(raw);
-  if (id !== null) ids.add(id);
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
-    const bytes = Buffer.from(raw, 'base64');
-    if (bytes.length > 0 && bytes.length <= 16) ids.add(bytes.toString('hex').padStart(32, '0'));
-  }
-}
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
