@@ -78,6 +78,9 @@ for (const scale of scales) {
   results.push(measure('tracectl find --slow 10', scale, tracectl('find', '--slow', '10', file), floor.wallMs));
   results.push(measure('tracectl analyze', scale, tracectl('analyze', file), floor.wallMs));
   if (scale === scales[0]) {
+    // The same in one thread: what the threads buy.
+    results.push(measure('tracectl find --slow 10 --jobs 1', scale, tracectl('find', '--slow', '10', '--jobs', '1', file), floor.wallMs));
+    results.push(measure('tracectl analyze --jobs 1', scale, tracectl('analyze', '--jobs', '1', file), floor.wallMs));
     results.push(measure('tracectl show <id>', scale, tracectl('show', middleTraceId(file), file), floor.wallMs));
     if (hasJq) {
       results.push(measure('jq: span durations', scale, ['jq', '-c', '.resourceSpans[].scopeSpans[].spans[] | ((.endTimeUnixNano|tonumber) - (.startTimeUnixNano|tonumber))', file], floor.wallMs));
@@ -86,6 +89,12 @@ for (const scale of scales) {
 }
 
 const file1 = `${root}bench/data/otlp-${traces * scales[0]!}-traces.jsonl`;
+// Threads must not change an answer: the JSON of both commands, read in one thread and in several.
+const sameAnswers = [['find', '--slow', '10'], ['analyze']].every((command) => {
+  const read = (jobs: string): string => execFileSync('node', ['bin/tracectl.js', ...command, '--json', '--jobs', jobs, file1], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return read('1') === read(String(Math.min(cpus().length, 4)));
+});
+console.log(`find and analyze --json give the same answers in one thread and in ${Math.min(cpus().length, 4)}: ${sameAnswers ? 'yes' : 'NO'}`);
 const header = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${traces} traces per 1× (${(statSync(file1).size / 1e6).toFixed(0)} MB)`;
 console.log(header);
 console.log('| case | scale | wall | peak RSS | × floor |');
@@ -109,4 +118,5 @@ if (existsSync(historyPath)) {
     }
   }
 }
-appendFileSync(historyPath, `${JSON.stringify({ at: new Date().toISOString(), machine: header, traces, results })}\n`);
+appendFileSync(historyPath, `${JSON.stringify({ at: new Date().toISOString(), machine: header, traces, sameAnswers, results })}\n`);
+if (!sameAnswers) process.exitCode = 1;

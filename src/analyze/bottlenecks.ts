@@ -85,6 +85,7 @@ export const FAST_BAND = 0.5;
 export const SLOW_BAND = 0.1;
 
 interface Accumulator {
+  key: string;
   service: string;
   name: string;
   durations: QuantileSketch;
@@ -138,6 +139,8 @@ export function bottlenecks(traces: Iterable<Trace>, options: BottleneckOptions 
 /** `bottlenecks` one trace at a time: keeps per-operation numbers, and per-trace mixes only for bands. */
 export class BottleneckAccumulator implements MergeableAccumulator<BottleneckReport, BottleneckState> {
   private readonly ops = new Map<string, Accumulator>();
+  /** The same operations by service, then name: found per span without building a key. */
+  private readonly byService = new Map<string, Map<string, Accumulator>>();
   private readonly mixes: TraceMix[] = [];
   private readonly totalDurationMs: ExactSum = [];
   private traces = 0;
@@ -149,28 +152,28 @@ export class BottleneckAccumulator implements MergeableAccumulator<BottleneckRep
     addExact(this.totalDurationMs, trace.durationMs);
     const critical = criticalTimeBySpan(criticalPath(trace));
     const self = selfTimes(trace);
-    const mix: CriticalMix = new Map();
-    const seen = new Set<string>();
-    const onPath = new Set<string>();
+    const onPath = new Map<Accumulator, Ms>();
+    const seen = new Set<Accumulator>();
     for (const span of trace.spans) {
-      const key = keyOf(span.service, span.name);
-      const op = this.operation(key, span.service, span.name);
+      const op = this.operation(span.service, span.name);
       op.durations.add(span.durationMs);
       op.selfs.add(self.get(span.spanId) ?? 0);
-      seen.add(key);
+      seen.add(op);
       const ms = critical.get(span.spanId) ?? 0;
       if (ms > 0) {
         addExact(op.criticalMs, ms);
-        mix.set(key, (mix.get(key) ?? 0) + ms);
-        onPath.add(key);
+        onPath.set(op, (onPath.get(op) ?? 0) + ms);
       }
     }
-    for (const key of seen) {
-      const op = this.ops.get(key)!;
+    for (const op of seen) {
       op.traces++;
-      if (onPath.has(key)) op.tracesOnPath++;
+      if (onPath.has(op)) op.tracesOnPath++;
     }
-    if (this.options.bands) this.mixes.push({ traceId: trace.traceId, durationMs: trace.durationMs, mix });
+    if (this.options.bands) {
+      const mix: CriticalMix = new Map();
+      for (const [op, ms] of onPath) mix.set(op.key, ms);
+      this.mixes.push({ traceId: trace.traceId, durationMs: trace.durationMs, mix });
+    }
   }
 
   state(): BottleneckState {
@@ -196,7 +199,7 @@ export class BottleneckAccumulator implements MergeableAccumulator<BottleneckRep
     this.traces += state.traces;
     for (const partial of state.totalDurationMs) addExact(this.totalDurationMs, partial);
     for (const other of state.operations) {
-      const op = this.operation(keyOf(other.service, other.name), other.service, other.name);
+      const op = this.operation(other.service, other.name);
       op.durations.merge(other.durations);
       op.selfs.merge(other.selfs);
       for (const partial of other.criticalMs) addExact(op.criticalMs, partial);
@@ -230,10 +233,17 @@ export class BottleneckAccumulator implements MergeableAccumulator<BottleneckRep
     return report;
   }
 
-  private operation(key: string, service: string, name: string): Accumulator {
-    let op = this.ops.get(key);
-    if (!op) {
-      op = { service, name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: [], traces: 0, tracesOnPath: 0 };
+  private operation(service: string, name: string): Accumulator {
+    let names = this.byService.get(service);
+    if (names === undefined) {
+      names = new Map();
+      this.byService.set(service, names);
+    }
+    let op = names.get(name);
+    if (op === undefined) {
+      const key = keyOf(service, name);
+      op = { key, service, name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: [], traces: 0, tracesOnPath: 0 };
+      names.set(name, op);
       this.ops.set(key, op);
     }
     return op;
