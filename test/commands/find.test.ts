@@ -143,6 +143,7 @@ describe('tracectl find', () => {
 
   it.each([
     [['--slow', '0'], /--slow "0" is not a positive whole number/],
+    [['--jobs', '0'], /--jobs "0" is not a positive whole number/],
     [['--min-duration', 'fast'], /--min-duration "fast" is not a duration/],
     [['--where', 'latency>slow'], /needs a number or a duration/],
     [['--where', 'x~('], /not a valid regular expression/],
