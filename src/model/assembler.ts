@@ -84,6 +84,16 @@ export class TraceAssembler {
     return true;
   }
 
+  /** Hands over the held traces still waiting, ahead of building the rest (`flush`). */
+  handOverHeld(): void {
+    if (this.held === undefined) return;
+    for (const [traceId, entry] of this.pending) {
+      if (!this.held.holds(traceId, entry.firstSeen)) continue;
+      this.pending.delete(traceId);
+      this.complete(traceId, entry);
+    }
+  }
+
   /** Hands on every trace still held. */
   flush(): void {
     for (const [traceId, entry] of this.pending) this.complete(traceId, entry);

@@ -60,6 +60,18 @@ type Handover = Map<string, SpanRecord[]>;
 const CHUNK_BYTES = 1 << 20;
 
 /**
+ * How far into a block a trace begun before it can still go on: TraceAssembler checks every
+ * window/8 spans, so a trace waits up to 1⅛ windows.
+ */
+const reachInto = (window: number): number => window + Math.ceil(window / 8);
+
+/**
+ * Trace id fields scanned before a block: twice the spans of the reach, as links and
+ * references write ids of other spans too.
+ */
+export const scannedFields = (window: number): number => 2 * reachInto(window);
+
+/**
  * Reads one block of the input and runs the analysis over the traces in it, as the whole
  * input would be read in one thread, but for the traces that cross into the blocks around it:
  *
@@ -80,10 +92,8 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
   const onTrace = (trace: Parameters<typeof selects>[0]): void => {
     if (selects(trace)) accumulator.add(trace);
   };
-  // How far into this block a trace begun before it can still go on (TraceAssembler
-  // checks every window/8 spans, so a trace waits up to 1⅛ windows).
-  const reach = task.window + Math.ceil(task.window / 8);
-  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, 2 * reach);
+  const reach = reachInto(task.window);
+  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, scannedFields(task.window));
   const handover: Handover = new Map();
   const handBack = (traceId: string, records: SpanRecord[]): void => {
     const held = handover.get(traceId);
@@ -118,11 +128,13 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
       else onTrace(buildTrace(traceId, records));
     }
   }
-  assembler.flush();
+  // The block before waits for these: send them before building the traces that stay here.
+  assembler.handOverHeld();
   if (links.previous !== null) {
     links.previous.postMessage(handover);
     links.previous.close();
   }
+  assembler.flush();
   return { state: accumulator.state(), parts, lateSpans: assembler.lateSpans };
 }
 
@@ -136,7 +148,13 @@ async function* readPart(part: FilePart): AsyncIterable<Buffer> {
 }
 
 /** A trace id field in any of the JSON formats: OTLP `traceId`/`trace_id`, Jaeger `traceID`, Zipkin `traceId`. */
-const TRACE_ID_FIELD = /"(?:traceId|trace_id|traceID)"\s*:\s*"([^"\\]{1,64})"/g;
+const TRACE_ID_FIELDS = /"(?:traceId|trace_id|traceID)"\s*:\s*"([^"\\]{1,64})"/g;
+
+export function countTraceIdFields(text: string): number {
+  let n = 0;
+  for (const _ of text.matchAll(TRACE_ID_FIELDS)) n++;
+  return n;
+}
 /** Longer than any trace id field, so one cut by a chunk boundary is whole in the text before it. */
 const FIELD_OVERLAP = 200;
 
@@ -170,7 +188,7 @@ export async function traceIdsBefore(parts: readonly FilePart[], fields: number)
         }
         after.copy(bytes, filled);
         const chunk = bytes.subarray(0, filled + after.length);
-        for (const match of chunk.toString('latin1').matchAll(TRACE_ID_FIELD)) {
+        for (const match of chunk.toString('latin1').matchAll(TRACE_ID_FIELDS)) {
           seen++;
           // Copied out of the bytes: a substring of the text would keep the whole chunk alive.
           const valueEnd = match.index + match[0].length - 1;
