@@ -9,7 +9,8 @@ import type { Io } from '../../src/io.js';
 import { DEFAULT_WINDOW_SPANS } from '../../src/model/assembler.js';
 import { traceIdsBefore } from '../../src/sources/block.js';
 import { expandSources } from '../../src/sources/files.js';
-import { inThreadRunner, planBlocks, readInParallel, type ParallelRead } from '../../src/sources/parallel.js';
+import { inThreadRunner, planBlocks, readInParallel, type BlockRunner, type ParallelRead } from '../../src/sources/parallel.js';
+import { InputError } from '../../src/errors.js';
 import { analyzeSelectedTraces, type ReadRequest } from '../../src/sources/read.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
@@ -157,6 +158,22 @@ describe('readInParallel', () => {
     expect(many.result).toEqual(one.result);
     expect(many.told.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(one.stderr);
     expect(one.stderr).toContain('skipped 3 malformed lines (lines 31, 62, 93)');
+  });
+});
+
+describe('a failing block', () => {
+  it('fails the read with its error, without waiting for the block before it', async () => {
+    const accumulator = startAnalysis(everyTrace);
+    const read: ParallelRead = { sources: [DEMO], jobs: 3, window: DEFAULT_WINDOW_SPANS, filter: { where: [] }, timeWindow: null };
+    let stopped = 0;
+    const failing: BlockRunner = (task, links) => {
+      // The last block fails before handing anything back; the others would wait for it.
+      if (links.next === null) return { done: Promise.reject(new InputError('cannot read x: permission denied')), stop: () => void stopped++ };
+      const run = inThreadRunner(task, links);
+      return { done: run.done, stop: () => (stopped++, run.stop()) };
+    };
+    await expect(readInParallel(read, everyTrace, accumulator, quietIo(), failing)).rejects.toThrow('cannot read x: permission denied');
+    expect(stopped).toBe(3);
   });
 });
 
