@@ -115,7 +115,10 @@ export async function planBlocks(inputs: readonly InputSource[], jobs: number, m
   const files: { input: number; path: string; name: string; size: number }[] = [];
   for (const [input, source] of inputs.entries()) {
     if (source.path === undefined) return null;
-    files.push({ input, path: source.path, name: source.name, size: (await stat(source.path)).size });
+    const info = await stat(source.path);
+    // A named pipe or a device can be read only once, and has no size to cut.
+    if (!info.isFile()) return null;
+    files.push({ input, path: source.path, name: source.name, size: info.size });
   }
   const total = files.reduce((n, f) => n + f.size, 0);
   if (total < minBytes || total === 0) return null;

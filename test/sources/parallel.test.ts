@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,14 @@ describe('planBlocks', () => {
     writeFileSync(join(dir, 'demo.jsonl.gz'), gzipSync(readFileSync(join(REPO_ROOT, DEMO))));
     expect(await planBlocks(await expandSources([join(dir, 'demo.jsonl.gz')], io), 2, 0)).toBeNull();
     expect(await planBlocks(await expandSources([DEMO], io), 2, 1 << 30)).toBeNull();
+  });
+
+  it('declines a named pipe without opening it (it could be read only once)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
+    const fifo = join(dir, 'spans.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // Opening the pipe would wait for a writer, so a plan that tried would never return.
+    expect(await planBlocks(await expandSources([DEMO, fifo], quietIo()), 2, 0)).toBeNull();
   });
 });
 
