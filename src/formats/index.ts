@@ -167,7 +167,10 @@ export class InputDecoder {
     }
     this.mode = 'lines';
     this.held = [];
-    this.consumeLines(bytes.subarray(firstSignificant(bytes)));
+    const first = firstSignificant(bytes)!;
+    // Blank lines before the first still count, so line numbers are the file's.
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < first; i = bytes.indexOf(0x0a, i + 1)) this.tally.lines++;
+    this.consumeLines(bytes.subarray(first));
   }
 
   private consumeLines(bytes: Buffer): void {
@@ -191,6 +194,8 @@ export class InputDecoder {
 
   private line(text: string): void {
     const lineNumber = ++this.tally.lines;
+    // Detection skips a byte order mark; JSON lines known as such (`jsonLines`) skip it here.
+    if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.trim() === '')) return;
     if (this.options.lineFilter && !this.options.lineFilter(text)) return;
     let payload: unknown;

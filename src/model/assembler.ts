@@ -62,7 +62,7 @@ export class TraceAssembler {
     this.seen++;
     let entry = this.pending.get(record.traceId);
     if (entry === undefined) {
-      if (this.completed.has(hashId(record.traceId))) this.lateSpans++;
+      if (this.handedOn(record.traceId)) this.lateSpans++;
       entry = { traceId: record.traceId, records: [], firstSeen: this.seen, lastSeen: this.seen };
       this.pending.set(record.traceId, entry);
     }
@@ -82,6 +82,11 @@ export class TraceAssembler {
     if (entry === undefined) return false;
     for (const record of records) entry.records.push(record);
     return true;
+  }
+
+  /** Whether a trace of this id was already handed on (its spans read now are late). */
+  handedOn(traceId: string): boolean {
+    return this.completed.has(hashId(traceId));
   }
 
   /** Hands over the held traces still waiting, ahead of building the rest (`flush`). */

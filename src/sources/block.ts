@@ -7,7 +7,7 @@ import type { TraceFilter } from '../analyze/filter.js';
 import { InputError } from '../errors.js';
 import type { InputFormat } from '../formats/decoder.js';
 import { IdNormalizer } from '../formats/ids.js';
-import { InputDecoder, type DecodeTally } from '../formats/index.js';
+import { decodeInput, InputDecoder, type DecodeTally } from '../formats/index.js';
 import { TraceAssembler } from '../model/assembler.js';
 import { buildTrace } from '../model/build-trace.js';
 import type { SpanRecord } from '../model/span.js';
@@ -66,10 +66,34 @@ const CHUNK_BYTES = 1 << 20;
 const reachInto = (window: number): number => window + Math.ceil(window / 8);
 
 /**
- * Trace id fields scanned before a block: twice the spans of the reach, as links and
- * references write ids of other spans too.
+ * Bytes scanned before a block for the ids of traces that may go on in it: what twice the
+ * reach in spans takes up, at the density (bytes per span) of the file where the block
+ * starts. Measured in spans, links and references (which write other ids) cannot shorten it.
  */
-export const scannedFields = (window: number): number => 2 * reachInto(window);
+export async function scanBytes(window: number, part: FilePart): Promise<number> {
+  return 2 * reachInto(window) * (await bytesPerSpan(part));
+}
+
+/** Bytes per span in the first lines of `part` (a MiB of them, else up to 16), decoded; Infinity when they hold no spans. */
+async function bytesPerSpan(part: FilePart): Promise<number> {
+  const handle = await open(part.path, 'r').catch((error: unknown) => {
+    throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
+  });
+  try {
+    for (const size of [1 << 20, 16 << 20]) {
+      const bytes = Buffer.allocUnsafe(Math.min(size, part.end - part.start));
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, part.start);
+      const end = bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      const lines = end > 0 ? bytes.subarray(0, end) : bytes.subarray(0, bytesRead);
+      const spans = decodeInput(lines, part.name, { jsonLines: true }).spans.length;
+      if (spans > 0) return lines.length / spans;
+      if (bytesRead < bytes.length) break;
+    }
+    return Infinity;
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Reads one block of the input and runs the analysis over the traces in it, as the whole
@@ -93,7 +117,7 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
     if (selects(trace)) accumulator.add(trace);
   };
   const reach = reachInto(task.window);
-  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, scannedFields(task.window));
+  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, await scanBytes(task.window, task.parts[0]!));
   const handover: Handover = new Map();
   const handBack = (traceId: string, records: SpanRecord[]): void => {
     const held = handover.get(traceId);
@@ -123,9 +147,12 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
       if (assembler.join(traceId, records)) continue;
       // Not waiting here: begun further back (a window longer than this block), or the id
       // was written before this block's end but not by a trace still open (a far earlier
-      // one, or an id in a link), so it stands alone.
+      // one, whose late spans these are, or an id in a link), so it stands alone.
       if (begunBefore.has(traceId)) handBack(traceId, records);
-      else onTrace(buildTrace(traceId, records));
+      else {
+        if (assembler.handedOn(traceId)) assembler.lateSpans++;
+        onTrace(buildTrace(traceId, records));
+      }
     }
   }
   // The block before waits for these: send them before building the traces that stay here.
@@ -150,26 +177,21 @@ async function* readPart(part: FilePart): AsyncIterable<Buffer> {
 /** A trace id field in any of the JSON formats: OTLP `traceId`/`trace_id`, Jaeger `traceID`, Zipkin `traceId`. */
 const TRACE_ID_FIELDS = /"(?:traceId|trace_id|traceID)"\s*:\s*"([^"\\]{1,64})"/g;
 
-export function countTraceIdFields(text: string): number {
-  let n = 0;
-  for (const _ of text.matchAll(TRACE_ID_FIELDS)) n++;
-  return n;
-}
 /** Longer than any trace id field, so one cut by a chunk boundary is whole in the text before it. */
 const FIELD_OVERLAP = 200;
 
 /**
- * The trace ids written in the last `fields` trace id fields of `parts` (read backwards from
- * the end), in every form a decoder may normalize them to (hex, base64, or a stand-in for a
- * non-hex id), so a trace begun there is surely among them. Scanning text for the field is
- * far cheaper than parsing it; ids from links and references come along, which only means
- * holding a trace that did not need it.
+ * The trace ids written in the last `bytes` bytes of `parts` (read backwards from the end,
+ * a MiB at a time), in every form a decoder may normalize them to (hex, base64, or a
+ * stand-in for a non-hex id), so a trace begun there is surely among them. Scanning text for
+ * the field is far cheaper than parsing it; ids from links and references come along, which
+ * only means holding a trace that did not need it.
  */
-export async function traceIdsBefore(parts: readonly FilePart[], fields: number): Promise<Set<string>> {
+export async function traceIdsBefore(parts: readonly FilePart[], bytes: number): Promise<Set<string>> {
   // A trace's id is written once per span: gather each once, normalize it once.
   const written = new Set<string>();
-  let seen = 0;
-  for (let i = parts.length - 1; i >= 0 && seen < fields; i--) {
+  let left = bytes;
+  for (let i = parts.length - 1; i >= 0 && left > 0; i--) {
     const part = parts[i]!;
     const handle = await open(part.path, 'r').catch((error: unknown) => {
       throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
@@ -177,24 +199,24 @@ export async function traceIdsBefore(parts: readonly FilePart[], fields: number)
     try {
       let end = part.end;
       let after = Buffer.alloc(0);
-      while (end > part.start && seen < fields) {
+      while (end > part.start && left > 0) {
         const start = Math.max(part.start, end - CHUNK_BYTES);
-        const bytes = Buffer.allocUnsafe(end - start + after.length);
+        const chunk = Buffer.allocUnsafe(end - start + after.length);
         let filled = 0;
         while (filled < end - start) {
-          const { bytesRead } = await handle.read(bytes, filled, end - start - filled, start + filled);
+          const { bytesRead } = await handle.read(chunk, filled, end - start - filled, start + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
-        after.copy(bytes, filled);
-        const chunk = bytes.subarray(0, filled + after.length);
-        for (const match of chunk.toString('latin1').matchAll(TRACE_ID_FIELDS)) {
-          seen++;
+        after.copy(chunk, filled);
+        const text = chunk.subarray(0, filled + after.length);
+        for (const match of text.toString('latin1').matchAll(TRACE_ID_FIELDS)) {
           // Copied out of the bytes: a substring of the text would keep the whole chunk alive.
           const valueEnd = match.index + match[0].length - 1;
-          written.add(chunk.toString('latin1', valueEnd - match[1]!.length, valueEnd));
+          written.add(text.toString('latin1', valueEnd - match[1]!.length, valueEnd));
         }
-        after = Buffer.from(chunk.subarray(0, FIELD_OVERLAP));
+        after = Buffer.from(text.subarray(0, FIELD_OVERLAP));
+        left -= end - start;
         end = start;
       }
     } finally {

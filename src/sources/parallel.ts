@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import { describeTallies, jsonLinesVerdict, type DecodeTally } from '../formats/index.js';
 import type { Io } from '../io.js';
 import type { TimeWindow } from './backends/config.js';
-import { countTraceIdFields, readBlock, scannedFields, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
+import { readBlock, scanBytes, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
 import { describeFsError, expandSources, type InputSource } from './files.js';
 import { inputNote, lateSpansWarning, type StreamResult } from './load.js';
 
@@ -49,9 +49,10 @@ export async function readInParallel(
   runBlock: BlockRunner | null = workerRunner(),
 ): Promise<StreamResult | null> {
   const jobs = read.jobs ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
-  if (runBlock === null || jobs < 2 || !Number.isFinite(read.window)) return null;
+  // Protobuf is decoded whole; forced, it must not be taken for JSON lines.
+  if (runBlock === null || jobs < 2 || !Number.isFinite(read.window) || read.format === 'otlp-proto') return null;
   const inputs = await expandSources(read.sources, io);
-  const blocks = await planBlocks(inputs, jobs, read.jobs === undefined ? PARALLEL_MIN_BYTES : 0, scannedFields(read.window));
+  const blocks = await planBlocks(inputs, jobs, read.jobs === undefined ? PARALLEL_MIN_BYTES : 0, read.window);
   if (blocks === null) return null;
 
   const channels = blocks.slice(1).map(() => new MessageChannel());
@@ -106,12 +107,12 @@ const SCAN_COST = 1 / 7;
 
 /**
  * Splits the inputs, taken one after another, into `jobs` blocks, each boundary moved on to
- * the start of a line. Every block but the first also scans `scanFields` trace id fields
- * before it (`traceIdsBefore`), so the first is made larger by what that costs the others,
- * and all end together. Null unless every input is a plain JSON-lines file and they hold at
- * least `minBytes` together.
+ * the start of a line. Every block but the first also scans the bytes before it for trace
+ * ids (`traceIdsBefore`, as far as `window` spans reach), so the first is made larger by
+ * what that costs the others, and all end together. Null unless every input is a plain
+ * JSON-lines file and they hold at least `minBytes` together.
  */
-export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBytes: number, scanFields = 0): Promise<FilePart[][] | null> {
+export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBytes: number, window = 0): Promise<FilePart[][] | null> {
   const files: { input: number; path: string; name: string; size: number }[] = [];
   for (const [input, source] of inputs.entries()) {
     if (source.path === undefined) return null;
@@ -124,7 +125,8 @@ export async function planBlocks(inputs: readonly InputSource[], jobs: number, m
   if (total < minBytes || total === 0) return null;
   for (const file of files) if (!(await startsJsonLines(file.path, file.name, file.size))) return null;
 
-  const scan = Math.min(total / jobs / 2, scanFields * (await bytesPerTraceIdField(files[0]!.path)) * SCAN_COST);
+  const scanned = window === 0 ? 0 : await scanBytes(window, { ...files[0]!, start: 0, end: files[0]!.size });
+  const scan = Math.min(total / jobs / 2, scanned * SCAN_COST);
   const first = (total + (jobs - 1) * scan) / jobs;
   // Boundaries as [file, offset] positions, each at the start of a line.
   const cuts: { file: number; offset: number }[] = [];
@@ -154,19 +156,6 @@ export async function planBlocks(inputs: readonly InputSource[], jobs: number, m
     from = to;
   }
   return blocks;
-}
-
-/** How many bytes a trace id field takes up in the file, from its first MiB (0 when it has none). */
-async function bytesPerTraceIdField(path: string): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const fields = countTraceIdFields(head.toString('latin1', 0, bytesRead));
-    return fields === 0 ? 0 : bytesRead / fields;
-  } finally {
-    await handle.close();
-  }
 }
 
 async function startsJsonLines(path: string, name: string, size: number): Promise<boolean> {

@@ -169,6 +169,75 @@ describe('readInParallel', () => {
   });
 });
 
+/** One OTLP JSON line holding one span, with `links` links to other traces. */
+function spanLine(traceId: string, spanId: string, startMs: number, links = 0): string {
+  const ns = (ms: number): string => String(BigInt(ms) * 1_000_000n + 1_700_000_000_000_000_000n);
+  const span = {
+    traceId,
+    spanId,
+    name: 'op',
+    startTimeUnixNano: ns(startMs),
+    endTimeUnixNano: ns(startMs + 1),
+    links: Array.from({ length: links }, (_, i) => ({ traceId: `${i + 1}`.repeat(32), spanId: `${i + 1}`.repeat(16) })),
+  };
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ spans: [span] }] }] });
+}
+
+function writeLines(name: string, lines: string[], prefix = ''): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tracectl-parallel-')), name);
+  writeFileSync(file, prefix + lines.join('\n') + '\n');
+  return file;
+}
+
+describe('readInParallel at the edges', () => {
+  const id = (n: number): string => n.toString(16).padStart(32, '0');
+
+  it('joins a trace across a cut even when every span writes more trace ids in links', async () => {
+    // 6,000 one-span traces with three links each; trace T has a span 2,000 lines before the
+    // middle and one just after it, well within the window of 5,000 spans.
+    const lines = Array.from({ length: 6000 }, (_, i) => spanLine(id(i + 1), (i + 1).toString(16).padStart(16, '0'), i, 3));
+    lines[1000] = spanLine('f'.repeat(32), 'a'.repeat(16), 1000, 3);
+    lines[3010] = spanLine('f'.repeat(32), 'b'.repeat(16), 3010, 3);
+    const file = writeLines('links.jsonl', lines);
+    const one = await inOneThread([file], everyTrace, 5000);
+    const many = await inBlocks([file], everyTrace, 2, 5000);
+    expect(many.result).toEqual(one.result);
+    expect((one.result as { traceId: string; spanCount: number }[]).find((r) => r.traceId === 'f'.repeat(32))?.spanCount).toBe(2);
+  });
+
+  it('counts spans that arrive later than the window across a cut as late, as one thread does', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) => spanLine(id(i + 1), (i + 1).toString(16).padStart(16, '0'), i));
+    lines[130] = spanLine('f'.repeat(32), 'a'.repeat(16), 130);
+    lines[215] = spanLine('f'.repeat(32), 'b'.repeat(16), 215);
+    const file = writeLines('late.jsonl', lines);
+    // The premise: the cut falls between T's two spans.
+    const cut = (await planBlocks(await expandSources([file], quietIo()), 2, 0, 50))![1]![0]!.start;
+    const lineAtCut = readFileSync(file, 'utf8').slice(0, cut).split('\n').length - 1;
+    expect(lineAtCut).toBeGreaterThan(130);
+    expect(lineAtCut).toBeLessThanOrEqual(215);
+    const one = await inOneThread([file], everyTrace, 50);
+    const many = await inBlocks([file], everyTrace, 2, 50);
+    expect(many.result).toEqual(one.result);
+    expect(one.stderr).toContain('1 span arrived more than 50 spans after the rest of their trace');
+    expect(many.told.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(one.stderr);
+  });
+
+  it('reads a file that starts with a byte order mark', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => spanLine(id(i + 1), (i + 1).toString(16).padStart(16, '0'), i));
+    const file = writeLines('bom.jsonl', lines, '\ufeff');
+    const one = await inOneThread([file], everyTrace);
+    const many = await inBlocks([file], everyTrace, 2);
+    expect((one.result as unknown[]).length).toBe(50);
+    expect(many.result).toEqual(one.result);
+    expect(many.told.warnings).toEqual([]);
+  });
+
+  it('leaves a forced --input-format otlp-proto to one thread', async () => {
+    const read: ParallelRead = { sources: [DEMO], jobs: 2, window: DEFAULT_WINDOW_SPANS, format: 'otlp-proto', filter: { where: [] }, timeWindow: null };
+    expect(await readInParallel(read, everyTrace, startAnalysis(everyTrace), quietIo(), inThreadRunner)).toBeNull();
+  });
+});
+
 describe('a failing block', () => {
   it('fails the read with its error, without waiting for the block before it', async () => {
     const accumulator = startAnalysis(everyTrace);

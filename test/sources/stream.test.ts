@@ -43,6 +43,12 @@ describe('InputDecoder', () => {
     expect(result.warnings).toEqual([]);
     expect(result.spans.length).toBeGreaterThan(0);
   });
+
+  it('numbers lines as the file does, blank lines before the first included', () => {
+    const first = readFileSync(DEMO, 'utf8').split('\n')[0]!;
+    const result = decodeInput(Buffer.from(`\n\n${first}\n{"resourceSpans": [ broken\n`), 'blank.jsonl');
+    expect(result.warnings).toEqual(['blank.jsonl: skipped 1 malformed line (line 4)']);
+  });
 });
 
 describe('streamTraces', () => {
