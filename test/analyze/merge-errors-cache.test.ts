@@ -1,71 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { MergeableAccumulator } from '../../src/analyze/accumulator.js';
 import { CacheAccumulator, type CacheOptions } from '../../src/analyze/cache.js';
 import { ErrorAccumulator, type ErrorRootsOptions } from '../../src/analyze/errors.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
 import { DEMO_FORMATS, loadFixture } from '../helpers/demo.js';
+import { expectMergesToMatch, fold } from '../helpers/merge.js';
 import { record, type SpanSketch } from '../helpers/spans.js';
 
 const trace = (id: string, sketches: SpanSketch[]): Trace =>
   buildTrace(id.padStart(32, '0'), sketches.map((s) => record({ ...s, trace: id })));
-
-/** Ways of dealing traces out to workers: in runs, in turns, backwards, and with idle workers. */
-function splits(traces: readonly Trace[]): [string, Trace[][]][] {
-  const n = traces.length;
-  const half = Math.ceil(n / 2);
-  const third = Math.ceil(n / 3);
-  const reversed = [...traces].reverse();
-  const dealt = (parts: number) => Array.from({ length: parts }, (_, k) => traces.filter((_t, i) => i % parts === k));
-  return [
-    ['contiguous halves', [traces.slice(0, half), traces.slice(half)]],
-    ['interleaved halves', dealt(2)],
-    ['reversed halves', [reversed.slice(0, half), reversed.slice(half)]],
-    ['an empty part and everything', [[], [...traces]]],
-    ['contiguous thirds', [traces.slice(0, third), traces.slice(third, 2 * third), traces.slice(2 * third)]],
-    ['interleaved thirds', dealt(3)],
-    ['reversed uneven thirds', [reversed.slice(0, 1), reversed.slice(1, n - 2), reversed.slice(n - 2)]],
-    ['thirds with an empty middle', [traces.slice(0, half), [], traces.slice(half)]],
-  ];
-}
-
-function permutations(n: number): number[][] {
-  if (n === 0) return [[]];
-  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
-}
-
-const fold = <R, S>(make: () => MergeableAccumulator<R, S>, traces: readonly Trace[]): MergeableAccumulator<R, S> => {
-  const acc = make();
-  for (const t of traces) acc.add(t);
-  return acc;
-};
-
-/**
- * Every part folded on its own and merged in every order: into the accumulator of the
- * order's first part, which took its traces itself, and into a fresh one. States travel
- * through `structuredClone`, as they do between worker threads.
- */
-function expectMergesToMatch<R, S>(make: () => MergeableAccumulator<R, S>, traces: readonly Trace[]): void {
-  const expected = fold(make, traces).result();
-  for (const [how, parts] of splits(traces)) {
-    const states = parts.map((part) => {
-      const state = fold(make, part).state();
-      // Plain data only: a class instance would come out of the clone as a plain object.
-      expect(structuredClone(state)).toStrictEqual(state);
-      return state;
-    });
-    for (const order of permutations(parts.length)) {
-      const [first, ...rest] = order;
-      const receiver = fold(make, parts[first!]!);
-      for (const i of rest) receiver.merge(structuredClone(states[i]!));
-      expect(receiver.result(), `${how}, into part ${first}, then ${rest.join(', ')}`).toEqual(expected);
-
-      const fresh = make();
-      for (const i of order) fresh.merge(structuredClone(states[i]!));
-      expect(fresh.result(), `${how}, into a fresh accumulator in order ${order.join(', ')}`).toEqual(expected);
-    }
-  }
-}
 
 describe('merging ErrorAccumulator states', async () => {
   const demo = await loadFixture(DEMO_FORMATS.otlp);
