@@ -431,25 +431,13 @@ function newDraft(service: string, name: string, errorType: string | null, messa
 
 export type ErrorCounts = Omit<ErrorReport, 'groups' | 'roots'>;
 
-/** A group draft as plain data. */
-export interface ErrorGroupState {
-  service: string;
-  name: string;
-  errorType: string | null;
-  message: string | null;
-  sampleMessage: string | null;
-  sampleStart: TraceStart;
-  count: number;
-  examples: TraceStart[];
-  tracesAffected: number;
-  fatal: number;
-  absorbed: number;
-  detached: number;
+/** A group draft as plain data: its maps and tallies as lists, and no trace index (it means nothing elsewhere). */
+export type ErrorGroupState = Omit<GroupDraft, 'lastTrace' | 'propagatedTo' | 'absorbers' | 'chains' | 'suspects'> & {
   propagatedTo: { ref: SpanRef; spans: number; nearest: number }[];
   absorbers: TallyEntry<SpanRef>[];
   chains: TallyEntry<string>[];
   suspects: TallyEntry<SpanRef>[];
-}
+};
 
 /** What an `ErrorAccumulator` hands to another one's `merge`. */
 export interface ErrorState {
