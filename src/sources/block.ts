@@ -1,10 +1,8 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
 import { startAnalysis, type AnalysisSpec } from '../analyze/analyses.js';
 import type { TraceFilter } from '../analyze/filter.js';
-import { InputError } from '../errors.js';
 import type { InputFormat } from '../formats/decoder.js';
 import { IdNormalizer } from '../formats/ids.js';
 import { decodeInput, InputDecoder, type DecodeTally } from '../formats/index.js';
@@ -12,7 +10,7 @@ import { TraceAssembler } from '../model/assembler.js';
 import { buildTrace } from '../model/build-trace.js';
 import type { SpanRecord } from '../model/span.js';
 import type { TimeWindow } from './backends/config.js';
-import { describeFsError } from './files.js';
+import { openInput, readError } from './files.js';
 import { selectsFileTrace } from './select.js';
 
 /** Bytes `start` (inclusive) to `end` (exclusive) of a JSON-lines file; both at line starts. */
@@ -76,9 +74,7 @@ export async function scanBytes(window: number, part: FilePart): Promise<number>
 
 /** Bytes per span in the first lines of `part` (a MiB of them, else up to 16), decoded; Infinity when they hold no spans. */
 async function bytesPerSpan(part: FilePart): Promise<number> {
-  const handle = await open(part.path, 'r').catch((error: unknown) => {
-    throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
-  });
+  const handle = await openInput(part.path, part.name);
   try {
     for (const size of [1 << 20, 16 << 20]) {
       const bytes = Buffer.allocUnsafe(Math.min(size, part.end - part.start));
@@ -170,7 +166,7 @@ async function* readPart(part: FilePart): AsyncIterable<Buffer> {
   try {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (error) {
-    throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
+    throw readError(part.name, error);
   }
 }
 
@@ -193,9 +189,7 @@ export async function traceIdsBefore(parts: readonly FilePart[], bytes: number):
   let left = bytes;
   for (let i = parts.length - 1; i >= 0 && left > 0; i--) {
     const part = parts[i]!;
-    const handle = await open(part.path, 'r').catch((error: unknown) => {
-      throw new InputError(`cannot read ${part.name}: ${describeFsError(error)}`, { cause: error });
-    });
+    const handle = await openInput(part.path, part.name);
     try {
       let end = part.end;
       let after = Buffer.alloc(0);

@@ -1,4 +1,4 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -51,20 +51,30 @@ function fileSource(path: string, name: string): InputSource {
     path,
     chunks: async function* () {
       // Opened first, so an unreadable file fails here with its own message, not mid-stream.
-      const handle = await open(path, 'r').catch((error: unknown) => {
-        throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
-      });
+      const handle = await openInput(path, name);
       const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
       try {
         yield* gunzipIfCompressed(stream, name);
       } catch (error) {
         if (error instanceof InputError) throw error;
-        throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
+        throw readError(name, error);
       } finally {
         stream.destroy();
       }
     },
   };
+}
+
+/** Opens a file to read; an input error naming it when it cannot be. */
+export function openInput(path: string, name: string): Promise<FileHandle> {
+  return open(path, 'r').catch((error: unknown) => {
+    throw readError(name, error);
+  });
+}
+
+/** A failure to read an input, as the sentence the user sees. */
+export function readError(name: string, error: unknown): InputError {
+  return new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
 }
 
 /** Iterative walk: a deep directory tree must not exhaust the stack. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { describeTallies, jsonLinesVerdict, type DecodeTally } from '../formats/
 import type { Io } from '../io.js';
 import type { TimeWindow } from './backends/config.js';
 import { readBlock, scanBytes, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
-import { describeFsError, expandSources, type InputSource } from './files.js';
+import { expandSources, openInput, type InputSource } from './files.js';
 import { inputNote, lateSpansWarning, type StreamResult } from './load.js';
 
 /** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
@@ -159,9 +159,7 @@ export async function planBlocks(inputs: readonly InputSource[], jobs: number, m
 }
 
 async function startsJsonLines(path: string, name: string, size: number): Promise<boolean> {
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    throw new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
-  });
+  const handle = await openInput(path, name);
   try {
     let held = Buffer.alloc(0);
     for (let position = 0; position < Math.min(size, MAX_FIRST_LINE); ) {
@@ -182,8 +180,8 @@ async function startsJsonLines(path: string, name: string, size: number): Promis
 }
 
 /** The offset just past the first newline at or after `offset`, or the file's size when there is none. */
-async function nextLineStart(file: { path: string; size: number }, offset: number): Promise<number> {
-  const handle = await open(file.path, 'r');
+async function nextLineStart(file: { path: string; name: string; size: number }, offset: number): Promise<number> {
+  const handle = await openInput(file.path, file.name);
   try {
     const chunk = Buffer.allocUnsafe(1 << 16);
     for (let position = offset; position < file.size; ) {
