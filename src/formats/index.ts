@@ -167,10 +167,8 @@ export class InputDecoder {
     }
     this.mode = 'lines';
     this.held = [];
-    const first = firstSignificant(bytes)!;
-    // Blank lines before the first still count, so line numbers are the file's.
-    for (let i = bytes.indexOf(0x0a); i >= 0 && i < first; i = bytes.indexOf(0x0a, i + 1)) this.tally.lines++;
-    this.consumeLines(bytes.subarray(first));
+    // From the first byte: blank lines before the first count, so line numbers are the file's.
+    this.consumeLines(bytes);
   }
 
   private consumeLines(bytes: Buffer): void {
@@ -194,7 +192,6 @@ export class InputDecoder {
 
   private line(text: string): void {
     const lineNumber = ++this.tally.lines;
-    // Detection skips a byte order mark; JSON lines known as such (`jsonLines`) skip it here.
     if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.trim() === '')) return;
     if (this.options.lineFilter && !this.options.lineFilter(text)) return;
