@@ -9,7 +9,7 @@ import { findCommand } from './commands/find.js';
 import { operationsCommand } from './commands/operations.js';
 import { servicesCommand } from './commands/services.js';
 import { showCommand } from './commands/show.js';
-import { InputError, UsageError } from './errors.js';
+import { InputError, UsageError } from './model/errors.js';
 import type { Io } from './io.js';
 import { renderJson } from './report/json.js';
 import { cleanLines, cleanText } from './report/sanitize.js';

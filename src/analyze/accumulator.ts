@@ -12,7 +12,7 @@ export interface TraceAccumulator<R> {
 
 /**
  * An accumulator whose work can be shared out: copies built alike each take some of the
- * traces (in worker threads, `sources/parallel.ts`), and one of them merges the others'
+ * traces (in worker threads, `pipeline/parallel.ts`), and one of them merges the others'
  * states. `state()` is plain data that survives structured cloning (no class instances,
  * functions or symbols), and after merging every other copy's state, `result()` equals what
  * one accumulator would give after taking all the traces itself, in any order.

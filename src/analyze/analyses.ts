@@ -7,7 +7,7 @@ import { FindAccumulator, type FindOrder } from './trace-summary.js';
 
 /**
  * The analyses a command runs over the traces it selects, by name with plain options, so a
- * worker thread can start the same one as the command (sources/parallel.ts) and the states
+ * worker thread can start the same one as the command (pipeline/parallel.ts) and the states
  * of both can be merged.
  */
 const analyses = {

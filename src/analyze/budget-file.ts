@@ -1,8 +1,8 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import type { SpanKind } from '../model/span.js';
-import { parseDuration } from '../util/duration.js';
-import { parseCondition, type Condition } from './filter.js';
+import { parseDuration } from '../model/duration.js';
+import { parseCondition, type Condition } from '../model/query.js';
 
 /**
  * The budgets file of `tracectl check` (README "CI gate"): YAML, version 1.

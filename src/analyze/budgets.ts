@@ -2,9 +2,9 @@ import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-file.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
-import { spanMatchesCondition } from './filter.js';
+import { spanMatchesCondition } from '../model/query.js';
 import { percentile, sortedNumbers } from './stats.js';
-import { rootSpan } from './trace-summary.js';
+import { rootSpan } from '../model/error-span.js';
 
 /**
  * Evaluates a budgets file over traces: the analysis behind `tracectl check`.

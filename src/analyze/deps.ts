@@ -1,8 +1,7 @@
 import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
-import { isErrorSpan } from './error-span.js';
+import { isErrorSpan, rootSpan } from '../model/error-span.js';
 import { compareText, QuantileSketch, type SketchState } from './stats.js';
-import { rootSpan } from './trace-summary.js';
 
 /**
  * The service dependency map (DESIGN.md "Dependency edge"): who calls whom, how often,

@@ -1,7 +1,6 @@
 import type { AttributeValue, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
-import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure } from './error-span.js';
-import { rootSpan } from './trace-summary.js';
+import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure, rootSpan } from '../model/error-span.js';
 import { compareText } from './stats.js';
 
 /**

@@ -1,6 +1,7 @@
-import type { Ms, Span, Trace } from '../model/span.js';
+import type { Ms, Trace } from '../model/span.js';
 import type { MergeableAccumulator } from './accumulator.js';
-import { isErrorSpan } from './error-span.js';
+import { errorCount, rootSpan } from '../model/error-span.js';
+import { traceStart } from '../model/time.js';
 import { compareText } from './stats.js';
 
 /** One row of `find`: the facts about a trace a user scans a list for. */
@@ -13,29 +14,6 @@ export interface TraceSummary {
   durationMs: Ms;
   spanCount: number;
   errorCount: number;
-}
-
-/** The span that stands for the trace: its real root, else its earliest span. */
-export function rootSpan(trace: Trace): Span | undefined {
-  return trace.roots[0];
-}
-
-/** DESIGN.md: a failed trace is one whose root span is an error span. */
-export function isFailedTrace(trace: Trace): boolean {
-  const root = rootSpan(trace);
-  return root !== undefined && isErrorSpan(root);
-}
-
-export function errorCount(trace: Trace): number {
-  let n = 0;
-  for (const s of trace.spans) if (isErrorSpan(s)) n++;
-  return n;
-}
-
-/** The wall-clock start of the trace as ISO 8601. */
-export function traceStart(trace: Trace): string {
-  const ns = trace.originNs + BigInt(Math.round(trace.startMs * 1e6));
-  return new Date(Number(ns / 1_000_000n)).toISOString();
 }
 
 export function summarizeTrace(trace: Trace): TraceSummary {

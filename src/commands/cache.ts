@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
 import { cacheJson, renderCache } from '../report/cache.js';
 import { renderJson } from '../report/json.js';

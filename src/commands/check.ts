@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { BudgetFile } from '../analyze/budget-file.js';
 import { evaluateBudgets, readBaseline, type Baseline } from '../analyze/budgets.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
 import { checkJson, renderAnnotations, renderCheck } from '../report/check.js';
 import { renderJson } from '../report/json.js';

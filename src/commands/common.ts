@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { AnalysisName, AnalysisResult, AnalysisSpec } from '../analyze/analyses.js';
-import { parseCondition, type TraceFilter } from '../analyze/filter.js';
-import { UsageError } from '../errors.js';
+import { parseCondition, type TraceFilter } from '../model/query.js';
+import { UsageError } from '../model/errors.js';
 import { inputFormats, type InputFormat } from '../formats/decoder.js';
 import type { Io } from '../io.js';
 import { DEFAULT_WINDOW_SPANS } from '../model/assembler.js';
@@ -20,8 +20,8 @@ import {
   type TimeWindow,
 } from '../sources/backends/config.js';
 import type { Trace } from '../model/span.js';
-import { analyzeSelectedTraces, eachSelectedTrace, type ReadRequest, type TraceSelection } from '../sources/read.js';
-import { parseDuration } from '../util/duration.js';
+import { analyzeSelectedTraces, eachSelectedTrace, type ReadRequest, type TraceSelection } from '../pipeline/read.js';
+import { parseDuration } from '../model/duration.js';
 
 /** Where a backend is and how to talk to it; every command takes these (see "Backends" in the README). */
 export interface BackendOptions {

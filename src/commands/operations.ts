@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
-import { readOperations } from '../sources/read.js';
+import { readOperations } from '../pipeline/read.js';
 import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
 import { sortNames } from './services.js';
 

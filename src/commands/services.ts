@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { compareText } from '../analyze/stats.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
-import { readServices } from '../sources/read.js';
+import { readServices } from '../pipeline/read.js';
 import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
 
 export interface ServicesOptions extends CommonOptions {

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { viewTrace } from '../analyze/trace-view.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
-import { parseTraceIdInput } from '../model/trace-id.js';
+import { parseTraceIdInput } from '../model/ids.js';
 import { renderJson, showJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { renderWaterfall } from '../report/waterfall.js';
-import { traceById } from '../sources/read.js';
+import { traceById } from '../pipeline/read.js';
 import { addCommonOptions, countOption, readRequest, renderContext, type CommonOptions } from './common.js';
 
 export interface ShowOptions extends CommonOptions {

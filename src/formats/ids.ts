@@ -1,27 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isZeroId, normalizeHexId, type IdWidth } from '../model/ids.js';
 import { preview } from './json-values.js';
 
-/** Hex digits of a trace id (128 bits) or a span id (64 bits). */
-export type IdWidth = 32 | 16;
-
-const HEX = /^[0-9a-fA-F]+$/;
 /** Non-hex ids named in the warning; a generated file may hold thousands. */
 const MAX_LISTED = 10;
-
-/**
- * `raw` as lower-case hex left-padded to `width`, or null when it is not 1 to `width` hex
- * digits. Jaeger and Zipkin ids are numbers written in hex: producers drop leading zeros
- * (a 31-digit trace id) and write 64-bit trace ids, which are 128-bit ids with a zero
- * upper half.
- */
-export function normalizeHexId(raw: string, width: IdWidth): string | null {
-  return raw.length <= width && HEX.test(raw) ? raw.toLowerCase().padStart(width, '0') : null;
-}
-
-/** An all-zero id: what several producers write for "no parent". */
-export function isZeroId(id: string): boolean {
-  return /^0+$/.test(id);
-}
 
 /**
  * Normalizes the ids of one payload. An id that is not hex (test data such as span "G")

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { SpanRecord } from '../model/span.js';
 import type { Decoded, InputFormat } from './decoder.js';
 import { decodeJaegerJson, isJaegerPayload } from './jaeger-json.js';
@@ -35,14 +35,14 @@ export interface DecodeOptions {
   lineFilter?: (line: string) => boolean;
   /**
    * The input is known to be JSON lines, so detection is skipped: a part of a file that was
-   * split at a line start (sources/parallel.ts), whose first line may well be a bad one.
+   * split at a line start (pipeline/parallel.ts), whose first line may well be a bad one.
    */
   jsonLines?: boolean;
 }
 
 /**
  * What an input's decoder has to tell once it ends, kept by line number, so that the parts
- * of one file read apart (sources/parallel.ts) can be told as one: `describeTallies`.
+ * of one file read apart (pipeline/parallel.ts) can be told as one: `describeTallies`.
  */
 export interface DecodeTally {
   /** Format of the first decoded payload. */

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';

@@ -1,13 +1,5 @@
-import { InputError } from '../errors.js';
-import type {
-  AttributeValue,
-  Attributes,
-  SpanEventRecord,
-  SpanKind,
-  SpanLink,
-  SpanRecord,
-  SpanStatus,
-} from '../model/span.js';
+import { InputError } from '../model/errors.js';
+import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { asArray, isRecord, preview as previewJson, type JsonObject } from './json-values.js';
 

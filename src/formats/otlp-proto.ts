@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs/light.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Decoded } from './decoder.js';
 import { decodeResourceSpans } from './otlp-json.js';
 

@@ -18,7 +18,7 @@ interface Pending {
 }
 
 /**
- * For one part of an input read apart from the part before it (sources/parallel.ts): traces
+ * For one part of an input read apart from the part before it (pipeline/parallel.ts): traces
  * that may have begun in that part are handed over unbuilt, to be joined with their start.
  */
 export interface HeldTraces {

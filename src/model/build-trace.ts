@@ -1,3 +1,5 @@
+import { formatDuration } from './duration.js';
+import { normalizeHexId } from './ids.js';
 import type { Ms, Span, SpanEvent, SpanRecord, Trace, TraceWarning } from './span.js';
 
 /**
@@ -190,7 +192,7 @@ function sameSpan(a: SpanRecord, b: SpanRecord): boolean {
 
 /** A new 16-hex id derived from the old one, so rebuilding the same input gives the same ids. */
 function freshSpanId(spanId: string, taken: Set<string>): string {
-  let n = BigInt.asUintN(64, BigInt(`0x${/^[0-9a-f]{1,16}$/.test(spanId) ? spanId : '0'}`));
+  let n = BigInt.asUintN(64, BigInt(`0x${normalizeHexId(spanId, 16) ?? '0'}`));
   let candidate: string;
   do {
     n = BigInt.asUintN(64, n + 1n);
@@ -289,7 +291,7 @@ function skewOf(parent: Draft, child: Draft): Ms {
 }
 
 function formatShift(ms: Ms): string {
-  return `${ms >= 0 ? '+' : '-'}${Math.abs(ms).toFixed(3).replace(/\.?0+$/, '')}ms`;
+  return `${ms >= 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
 }
 
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);

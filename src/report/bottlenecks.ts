@@ -1,10 +1,11 @@
 import type { BandComparison, BottleneckReport, OperationBottleneck, Percentiles } from '../analyze/bottlenecks.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { formatDuration, formatPercent } from './format.js';
+import { formatPercent } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
+import { formatDuration } from '../model/duration.js';
 
 export interface BottleneckView {
   /** Show at most this many operations (and band rows). */

@@ -1,11 +1,12 @@
 import type { CacheOperation, CacheReport, LatencyPercentiles } from '../analyze/cache.js';
 import { CACHE_EVENTS } from '../analyze/cache.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { formatDuration, formatPercent } from './format.js';
+import { formatPercent } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
+import { formatDuration } from '../model/duration.js';
 
 const NAME_MAX = 120;
 const ms = (value: number | null): string => formatDuration(value ?? NaN);

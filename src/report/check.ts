@@ -1,11 +1,12 @@
 import type { Unit } from '../analyze/budget-file.js';
 import type { Breakdown, BudgetResult, CheckReport, OperationChange, ResultStatus } from '../analyze/budgets.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { formatDuration, plural } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
+import { formatDuration } from '../model/duration.js';
+import { plural } from '../model/text.js';
 
 /**
  * Renderers of `tracectl check`: the terminal table with the failures explained, the

@@ -1,9 +1,11 @@
 import type { DependencyEdge, DependencyMap, ServiceNode } from '../analyze/deps.js';
-import { formatDuration, formatPercent, plural } from './format.js';
+import { formatPercent } from './format.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate } from './sanitize.js';
 import { padEnd, padStart, palette, type RenderContext } from './style.js';
 import { compareText } from '../analyze/stats.js';
+import { formatDuration } from '../model/duration.js';
+import { plural } from '../model/text.js';
 
 /**
  * Renderers of the dependency map: a tree for the terminal, Mermaid and Graphviz DOT for

@@ -1,9 +1,10 @@
 import type { TraceSummary } from '../analyze/trace-summary.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { formatDuration, formatTimestamp } from './format.js';
+import { formatTimestamp } from './format.js';
 import { cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
+import { formatDuration } from '../model/duration.js';
 
 /**
  * The `find` table: one trace per row, full ids so they can be pasted into `show`. On a

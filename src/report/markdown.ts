@@ -1,7 +1,7 @@
 import type { Breakdown, BudgetResult, CheckReport, OperationChange } from '../analyze/budgets.js';
 import { explain, formatLimit, formatShare, formatValue, orderResults, resultDetail, summaryLine } from './check.js';
-import { formatDuration } from './format.js';
 import { cleanText } from './sanitize.js';
+import { formatDuration } from '../model/duration.js';
 
 /**
  * `check --markdown FILE` and the GitHub job summary: a table of every check (failures

@@ -1,11 +1,13 @@
 import type { CriticalSection } from '../analyze/critical-path.js';
-import { isErrorSpan } from '../analyze/error-span.js';
+import { isErrorSpan, errorCount } from '../model/error-span.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
-import { errorCount, traceStart } from '../analyze/trace-summary.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
-import { formatDuration, formatTimestamp, plural } from './format.js';
+import { formatTimestamp } from './format.js';
 import { cleanAndTruncate, cleanText, fitText } from './sanitize.js';
 import { padEnd, padStart, palette, visibleLength, type Palette, type RenderContext } from './style.js';
+import { traceStart } from '../model/time.js';
+import { formatDuration } from '../model/duration.js';
+import { plural } from '../model/text.js';
 
 export interface WaterfallOptions {
   /** Show spans down to this many levels (1 = roots only). */

@@ -2,7 +2,7 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Io } from '../io.js';
 
 /** One input to decode: a file, or stdin (`-`). */

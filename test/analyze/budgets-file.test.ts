@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAssertion, parseBudgetFile } from '../../src/analyze/budget-file.js';
 import { globToRegExp } from '../../src/analyze/budgets.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/model/errors.js';
 
 /** The example from the issue, verbatim. */
 const ISSUE_EXAMPLE = `version: 1

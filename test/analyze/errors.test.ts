@@ -9,11 +9,11 @@ import {
   type ErrorReport,
   type ErrorRootGroup,
 } from '../../src/analyze/errors.js';
-import { isErrorSpan } from '../../src/analyze/error-span.js';
+import { isErrorSpan } from '../../src/model/error-span.js';
 import type { Io } from '../../src/io.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Attributes, SpanRecord, Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/sources/load.js';
+import { loadTraces } from '../../src/pipeline/stream.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { BASE_NS, record, sid, type SpanSketch } from '../helpers/spans.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { decodeJaegerJson, isJaegerPayload } from '../../src/formats/jaeger-json.js';
 import type { SpanRecord } from '../../src/model/span.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import type { Decoded } from '../../src/formats/decoder.js';
 import { decodeOtlpJson, isOtlpPayload, otlpSignal } from '../../src/formats/otlp-json.js';
 import type { SpanRecord } from '../../src/model/span.js';

@@ -6,7 +6,7 @@ import type { DetectedResourceAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import type { Decoded } from '../../src/formats/decoder.js';
 import { decodeOtlpJson } from '../../src/formats/otlp-json.js';
 import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from '../../src/formats/otlp-proto.js';

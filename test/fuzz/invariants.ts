@@ -4,7 +4,7 @@ import { criticalPath } from '../../src/analyze/critical-path.js';
 import { dependencyMap } from '../../src/analyze/deps.js';
 import { errorRoots } from '../../src/analyze/errors.js';
 import { selfTimes } from '../../src/analyze/self-time.js';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { buildTraces } from '../../src/model/build-trace.js';
 import type { Attributes, Span, SpanRecord, Trace, TraceWarningKind } from '../../src/model/span.js';
 import { CASE_MS } from './config.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { decodeInput } from '../../src/formats/index.js';
 import { decodeOtlpProtobuf } from '../../src/formats/otlp-proto.js';
 import { DEEP, FUZZ_RUNS, fuzzParams, testTimeout } from './config.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Io } from '../../src/io.js';
 import type { Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/sources/load.js';
+import { loadTraces } from '../../src/pipeline/stream.js';
 import { REPO_ROOT } from './cli.js';
 
 /** The demo set in its three wire formats (fixtures/demo/README.md). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processIo } from '../../src/io.js';
 import type { Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/sources/load.js';
+import { loadTraces } from '../../src/pipeline/stream.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 async function load(path: string): Promise<{ traces: Trace[]; warnings: string[] }> {

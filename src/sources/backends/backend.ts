@@ -1,5 +1,5 @@
-import { InputError } from '../../errors.js';
-import type { TraceFilter } from '../../analyze/filter.js';
+import { InputError } from '../../model/errors.js';
+import type { TraceFilter } from '../../model/query.js';
 import type { Decoded } from '../../formats/decoder.js';
 import type { SpanRecord } from '../../model/span.js';
 import type { BackendConfig, BackendKind, TimeWindow } from './config.js';

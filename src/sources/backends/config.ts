@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../model/errors.js';
 
 /** The tracing backends tracectl speaks to; `--backend KIND:URL` takes these names. */
 export const backendKinds = ['jaeger', 'tempo', 'zipkin'] as const;

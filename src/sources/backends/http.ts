@@ -1,6 +1,6 @@
 import type * as Undici from 'undici';
 import type { Agent } from 'undici';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { backendTitles, redactUrlText, type BackendConfig, type BackendKind } from './config.js';
 
 /**

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import type { Decoded } from '../../formats/decoder.js';
 import { isRecord } from '../../formats/json-values.js';
 import { decodeJaegerJson, isJaegerPayload } from '../../formats/jaeger-json.js';

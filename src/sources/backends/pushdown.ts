@@ -1,4 +1,4 @@
-import { hasSpanConditions, type Condition, type TraceFilter } from '../../analyze/filter.js';
+import { hasSpanConditions, type Condition, type TraceFilter } from '../../model/query.js';
 import type { SpanRecord } from '../../model/span.js';
 
 /**

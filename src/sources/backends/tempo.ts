@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import type { Decoded } from '../../formats/decoder.js';
 import { isRecord } from '../../formats/json-values.js';
 import { decodeOtlpJson, isOtlpPayload } from '../../formats/otlp-json.js';

@@ -1,4 +1,4 @@
-import type { Condition, TraceFilter } from '../../analyze/filter.js';
+import type { Condition, TraceFilter } from '../../model/query.js';
 import { goDuration } from './pushdown.js';
 
 /**

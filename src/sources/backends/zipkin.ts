@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import type { Decoded } from '../../formats/decoder.js';
 import { decodeZipkinJson, isZipkinPayload } from '../../formats/zipkin-json.js';
 import type { Backend, BackendContext, SearchRequest, SearchResult } from './backend.js';

@@ -8,7 +8,7 @@ import {
   type DemoSpan,
   type DemoTrace,
 } from '../../../scripts/demo-traces.js';
-import { parseDuration } from '../../../src/util/duration.js';
+import { parseDuration } from '../../../src/model/duration.js';
 import {
   jaegerV1Body,
   jaegerV3Body,

@@ -1,7 +1,7 @@
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/model/errors.js';
 import type { BackendConfig } from '../../../src/sources/backends/config.js';
 import { HttpClient, httpTuning, parseRetryAfter } from '../../../src/sources/backends/http.js';
 import { send, startServer, type FakeServer, type Handler } from './fake-backends.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCondition, type TraceFilter } from '../../../src/analyze/filter.js';
-import { InputError, UsageError } from '../../../src/errors.js';
+import { parseCondition, type TraceFilter } from '../../../src/model/query.js';
+import { InputError, UsageError } from '../../../src/model/errors.js';
 import { parseBackendSpec, parseHeader, parseTimeOption } from '../../../src/sources/backends/config.js';
 import { jaegerV1SearchParams, jaegerV3SearchParams, type JaegerSearch } from '../../../src/sources/backends/jaeger.js';
 import { goDuration, spanQuery } from '../../../src/sources/backends/pushdown.js';

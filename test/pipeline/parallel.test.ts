@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { startAnalysis, type AnalysisSpec } from '../../src/analyze/analyses.js';
 import type { Io } from '../../src/io.js';
 import { DEFAULT_WINDOW_SPANS } from '../../src/model/assembler.js';
-import { traceIdsBefore } from '../../src/sources/block.js';
+import { traceIdsBefore } from '../../src/pipeline/block.js';
 import { expandSources } from '../../src/sources/files.js';
-import { inThreadRunner, planBlocks, readInParallel, type BlockRunner, type ParallelRead } from '../../src/sources/parallel.js';
-import { InputError } from '../../src/errors.js';
-import { analyzeSelectedTraces, type ReadRequest } from '../../src/sources/read.js';
+import { inThreadRunner, planBlocks, readInParallel, type BlockRunner, type ParallelRead } from '../../src/pipeline/parallel.js';
+import { InputError } from '../../src/model/errors.js';
+import { analyzeSelectedTraces, type ReadRequest } from '../../src/pipeline/read.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
-import { parseDuration } from '../util/duration.js';
+import { UsageError } from './errors.js';
+import type { AttributeValue, Ms, Span, Trace } from './span.js';
+import { parseDuration } from './duration.js';
 import { isErrorSpan } from './error-span.js';
 
 /** `--where KEY=VALUE` and friends. */

@@ -1,7 +1,9 @@
-import type { AttributeValue, Span } from '../model/span.js';
+import { integerAttribute } from './attributes.js';
+import type { Span, Trace } from './span.js';
 
 /**
- * What counts as an error span, in one place for every analyzer and renderer: status
+ * What counts as an error span and a failed trace, in one place for every layer (DESIGN.md
+ * "Definitions the analyzers share"). An error span is: status
  * ERROR (decoders map OTLP status, Jaeger `error`/`otel.status_code` tags and Zipkin
  * `error` tags to it), or — when the status is unset — a protocol status code that says
  * the span failed. An explicit OK is respected.
@@ -24,13 +26,6 @@ export const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** A protocol status code that says a span failed. */
 export type ProtocolFailure = { protocol: 'http'; code: number } | { protocol: 'grpc'; code: number };
-
-/** An integer attribute, also when a format wrote it as a string (Zipkin tags are strings). */
-function integerAttribute(value: AttributeValue | undefined): number | null {
-  if (typeof value === 'number') return Number.isInteger(value) ? value : null;
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
-  return null;
-}
 
 export function httpStatus(span: Span): number | null {
   // Semantic conventions 1.23 renamed `http.status_code` to `http.response.status_code`; producers write either.
@@ -73,4 +68,21 @@ export function protocolFailure(span: Span): ProtocolFailure | null {
 /** An error span: status ERROR, or status unset and a protocol status code that says it failed. */
 export function isErrorSpan(span: Span): boolean {
   return span.status === 'error' || (span.status === 'unset' && protocolFailure(span) !== null);
+}
+
+/** The span that stands for the trace: its real root, else its earliest span. */
+export function rootSpan(trace: Trace): Span | undefined {
+  return trace.roots[0];
+}
+
+/** DESIGN.md: a failed trace is one whose root span (without a root: its earliest span) is an error span. */
+export function isFailedTrace(trace: Trace): boolean {
+  const root = rootSpan(trace);
+  return root !== undefined && isErrorSpan(root);
+}
+
+export function errorCount(trace: Trace): number {
+  let n = 0;
+  for (const s of trace.spans) if (isErrorSpan(s)) n++;
+  return n;
 }

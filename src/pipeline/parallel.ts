@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { MergeableAccumulator } from '../analyze/accumulator.js';
 import type { AnalysisSpec } from '../analyze/analyses.js';
-import type { TraceFilter } from '../analyze/filter.js';
-import { InputError } from '../errors.js';
+import type { TraceFilter } from '../model/query.js';
+import { InputError } from '../model/errors.js';
 import { describeTallies, jsonLinesVerdict, type DecodeTally } from '../formats/index.js';
 import type { Io } from '../io.js';
-import type { TimeWindow } from './backends/config.js';
+import type { TimeWindow } from '../sources/backends/config.js';
 import { readBlock, scanBytes, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
-import { expandSources, openInput, type InputSource } from './files.js';
-import { inputNote, lateSpansWarning, type StreamResult } from './load.js';
+import { expandSources, openInput, type InputSource } from '../sources/files.js';
+import { inputNote, lateSpansWarning, type StreamResult } from './stream.js';
 
 /** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
 export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;

@@ -1,7 +1,7 @@
-import { traceMatches, type TraceFilter } from '../analyze/filter.js';
-import { traceStart } from '../analyze/trace-summary.js';
+import { traceMatches, type TraceFilter } from '../model/query.js';
 import type { Trace } from '../model/span.js';
-import type { TimeWindow } from './backends/config.js';
+import type { TimeWindow } from '../sources/backends/config.js';
+import { traceStart } from '../model/time.js';
 
 /** Which traces read from files a command keeps: its filter, and the start-time window when one was asked for. */
 export function selectsFileTrace(filter: TraceFilter, window: TimeWindow | null): (trace: Trace) => boolean {

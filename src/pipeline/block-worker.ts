@@ -1,9 +1,9 @@
 /**
- * A worker thread of a parallel read (sources/parallel.ts): reads its block and posts the
+ * A worker thread of a parallel read (pipeline/parallel.ts): reads its block and posts the
  * result, or the failure as plain data (an Error's class does not cross threads).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { readBlock, type BlockLinks, type BlockTask } from './block.js';
 import type { WorkerReply } from './parallel.js';
 

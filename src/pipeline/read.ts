@@ -1,18 +1,18 @@
 import { startAnalysis, type AnalysisName, type AnalysisResult, type AnalysisSpec } from '../analyze/analyses.js';
-import { spanMatchesCondition, traceMatches, type TraceFilter } from '../analyze/filter.js';
-import { traceStart } from '../analyze/trace-summary.js';
-import { InputError } from '../errors.js';
+import { spanMatchesCondition, traceMatches, type TraceFilter } from '../model/query.js';
+import { InputError } from '../model/errors.js';
 import type { InputFormat } from '../formats/decoder.js';
 import type { Io } from '../io.js';
 import { buildTrace, buildTraces } from '../model/build-trace.js';
 import type { Trace } from '../model/span.js';
-import { findTrace, parseTraceIdInput } from '../model/trace-id.js';
+import { findTrace, parseTraceIdInput } from '../model/ids.js';
 import { cleanText } from '../report/sanitize.js';
-import type { Backend, SearchRequest } from './backends/backend.js';
-import type { BackendConfig, BackendKind, TimeWindow } from './backends/config.js';
-import { streamTraces, tellStreamResult } from './load.js';
+import type { Backend, SearchRequest } from '../sources/backends/backend.js';
+import type { BackendConfig, BackendKind, TimeWindow } from '../sources/backends/config.js';
+import { streamTraces, tellStreamResult } from './stream.js';
 import type { ParallelRead } from './parallel.js';
 import { selectsFileTrace } from './select.js';
+import { traceStart } from '../model/time.js';
 
 /** Where a command's traces come from, resolved from its options (commands/common.ts `readRequest`). */
 export interface ReadRequest {
@@ -23,7 +23,7 @@ export interface ReadRequest {
   verbose?: boolean;
   /** Spans after which a trace read from files is taken as complete (TraceAssembler). */
   window: number;
-  /** `--jobs`: threads reading files; undefined for one per core on large inputs (sources/parallel.ts). */
+  /** `--jobs`: threads reading files; undefined for one per core on large inputs (pipeline/parallel.ts). */
   jobs?: number;
   backend: BackendConfig | null;
   /** Start-time window: always set for a backend; for files only when the user asked. */
@@ -63,7 +63,7 @@ export async function eachSelectedTrace(
 
 /**
  * Runs an analysis over the selected traces, as `eachSelectedTrace` hands them over, but
- * reading large files on several threads when it can (sources/parallel.ts); `--strict` reads
+ * reading large files on several threads when it can (pipeline/parallel.ts); `--strict` reads
  * in one, so that the first bad line is the one reported.
  */
 export async function analyzeSelectedTraces<K extends AnalysisName>(
@@ -109,7 +109,7 @@ export async function traceById(request: ReadRequest, input: string, io: Io): Pr
     });
   }
   const id = parseTraceIdInput(input)!;
-  // A 16-digit id also names the 128-bit trace whose lower half it is (model/trace-id.ts).
+  // A 16-digit id also names the 128-bit trace whose lower half it is (model/ids.ts).
   const short = input.trim().length <= 16;
   const low = id.slice(16);
   const matches = (traceId: string): boolean => traceId === id || (short && traceId.slice(16) === low);
@@ -156,7 +156,7 @@ async function readFiles(
 
 /** Opens the backend for `use`; the progress line ends before anything else reaches stderr. */
 async function withBackend<T>(config: BackendConfig, request: ReadRequest, io: Io, use: (backend: Backend) => Promise<T>): Promise<T> {
-  const { openBackend } = await import('./backends/index.js');
+  const { openBackend } = await import('../sources/backends/index.js');
   const log = request.verbose ? (line: string): void => io.stderr.write(`${cleanText(line)}\n`) : undefined;
   const open = await openBackend(config, io, log);
   const backend: Backend = {

@@ -3,7 +3,7 @@ import { TraceAssembler } from '../model/assembler.js';
 import type { Trace } from '../model/span.js';
 import type { Io } from '../io.js';
 import { cleanText } from '../report/sanitize.js';
-import { expandSources } from './files.js';
+import { expandSources } from '../sources/files.js';
 
 export interface LoadOptions extends DecodeOptions {
   sources: readonly string[];

@@ -2,15 +2,15 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { startAnalysis, type AnalysisSpec } from '../analyze/analyses.js';
-import type { TraceFilter } from '../analyze/filter.js';
+import type { TraceFilter } from '../model/query.js';
 import type { InputFormat } from '../formats/decoder.js';
 import { IdNormalizer } from '../formats/ids.js';
 import { decodeInput, InputDecoder, type DecodeTally } from '../formats/index.js';
 import { TraceAssembler } from '../model/assembler.js';
 import { buildTrace } from '../model/build-trace.js';
 import type { SpanRecord } from '../model/span.js';
-import type { TimeWindow } from './backends/config.js';
-import { openInput, readError } from './files.js';
+import type { TimeWindow } from '../sources/backends/config.js';
+import { openInput, readError } from '../sources/files.js';
 import { selectsFileTrace } from './select.js';
 
 /** Bytes `start` (inclusive) to `end` (exclusive) of a JSON-lines file; both at line starts. */
@@ -24,7 +24,7 @@ export interface FilePart {
   end: number;
 }
 
-/** One block of a parallel read (sources/parallel.ts): what a worker thread is given. */
+/** One block of a parallel read (pipeline/parallel.ts): what a worker thread is given. */
 export interface BlockTask {
   parts: FilePart[];
   /** Every part before this block, in input order: where a trace that goes on in this block may have begun. */

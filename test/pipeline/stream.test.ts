@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeInput, InputDecoder } from '../../src/formats/index.js';
 import { processIo } from '../../src/io.js';
 import type { SpanRecord, Trace } from '../../src/model/span.js';
-import { loadTraces, streamTraces } from '../../src/sources/load.js';
+import { loadTraces, streamTraces } from '../../src/pipeline/stream.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const DEMO = `${REPO_ROOT}fixtures/demo/llm-gateway.otlp.jsonl`;

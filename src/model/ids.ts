@@ -1,13 +1,32 @@
 import type { Trace } from './span.js';
 
+/** Hex digits of a trace id (128 bits) or a span id (64 bits). */
+export type IdWidth = 32 | 16;
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * `raw` as lower-case hex left-padded to `width`, or null when it is not 1 to `width` hex
+ * digits. Jaeger and Zipkin ids are numbers written in hex: producers drop leading zeros
+ * (a 31-digit trace id) and write 64-bit trace ids, which are 128-bit ids with a zero
+ * upper half.
+ */
+export function normalizeHexId(raw: string, width: IdWidth): string | null {
+  return raw.length <= width && HEX.test(raw) ? raw.toLowerCase().padStart(width, '0') : null;
+}
+
+/** An all-zero id: what several producers write for "no parent". */
+export function isZeroId(id: string): boolean {
+  return /^0+$/.test(id);
+}
+
 /**
  * A trace id as a user typed it, normalized: hex in either case, 16 or 32 digits (64-bit
  * ids are 128-bit ids with a zero upper half, as Jaeger and Zipkin write them). Null when
  * it is not a trace id at all.
  */
 export function parseTraceIdInput(input: string): string | null {
-  const id = input.trim().toLowerCase();
-  return /^[0-9a-f]{1,32}$/.test(id) ? id.padStart(32, '0') : null;
+  return normalizeHexId(input.trim(), 32);
 }
 
 /**
