@@ -3,6 +3,7 @@ import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { selfTimes } from './self-time.js';
 import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
+import { operationKey } from '../model/operation.js';
 
 /** Three percentiles of a set of durations; NaN when the set is empty (it never is for a listed operation). */
 export interface Percentiles {
@@ -122,8 +123,6 @@ export interface BottleneckState {
   mixes: Array<{ traceId: string; durationMs: Ms; mix: Array<[key: string, ms: Ms]> }> | null;
 }
 
-// Length-prefixed: a service name holding the separator cannot make two operations one.
-const keyOf = (service: string, name: string): string => `${service.length}:${service}\u0000${name}`;
 
 /**
  * Operations ranked by their time on the critical path across `traces` (DESIGN.md
@@ -241,7 +240,7 @@ export class BottleneckAccumulator implements MergeableAccumulator<BottleneckRep
     }
     let op = names.get(name);
     if (op === undefined) {
-      const key = keyOf(service, name);
+      const key = operationKey(service, name);
       op = { key, service, name, durations: new QuantileSketch(), selfs: new QuantileSketch(), criticalMs: [], traces: 0, tracesOnPath: 0 };
       names.set(name, op);
       this.ops.set(key, op);

@@ -1,10 +1,12 @@
-import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
+import type { Ms, Span, Trace } from '../model/span.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-file.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
 import { spanMatchesCondition } from '../model/query.js';
 import { percentile, sortedNumbers } from './stats.js';
-import { rootSpan } from '../model/error-span.js';
+import { isErrorSpan, rootSpan } from '../model/error-span.js';
+import { numberAttribute } from '../model/attributes.js';
+import { operationKey } from '../model/operation.js';
 
 /**
  * Evaluates a budgets file over traces: the analysis behind `tracectl check`.
@@ -267,7 +269,7 @@ function byOperation(trace: Trace, sections: readonly CriticalSection[]): Map<st
   for (const s of sections) {
     const span = trace.byId.get(s.spanId);
     if (!span) continue;
-    const key = `${span.service}\u0000${span.name}`;
+    const key = operationKey(span.service, span.name);
     const op = ops.get(key) ?? { service: span.service, name: span.name, ms: 0 };
     op.ms += s.endMs - s.startMs;
     ops.set(key, op);
@@ -353,12 +355,6 @@ export function compare(actual: number, op: Operator, limit: number): boolean {
   }
 }
 
-function numericAttribute(value: AttributeValue | undefined): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return null;
-}
-
 function measure(assertion: Assertion, selection: Selection, ctx: TraceCache): Measured {
   const { metric, op, limit } = assertion;
   const samples = selection.samples;
@@ -390,10 +386,10 @@ function measure(assertion: Assertion, selection: Selection, ctx: TraceCache): M
     case 'count':
       return { actual: samples.length, perTrace: traces.map(([trace, picked]) => ({ trace, value: picked.length })) };
     case 'error_rate': {
-      const errors = samples.filter((s) => s.span.status === 'error').length;
+      const errors = samples.filter((s) => isErrorSpan(s.span)).length;
       return {
         actual: samples.length > 0 ? errors / samples.length : null,
-        perTrace: traces.map(([trace, picked]) => ({ trace, value: picked.filter((s) => s.span.status === 'error').length / picked.length })),
+        perTrace: traces.map(([trace, picked]) => ({ trace, value: picked.filter((s) => isErrorSpan(s.span)).length / picked.length })),
       };
     }
     case 'hit_ratio': {
@@ -440,7 +436,7 @@ function measure(assertion: Assertion, selection: Selection, ctx: TraceCache): M
         let total = 0;
         let found = false;
         for (const s of picked) {
-          const v = numericAttribute(s.span.attributes[attribute]);
+          const v = numberAttribute(s.span.attributes[attribute]);
           if (v !== null) {
             total += v;
             found = true;
@@ -566,7 +562,7 @@ function compareWithBaseline(
 
 /** The operations whose critical-path time per sample grew the most since the baseline. */
 function attribute(current: readonly OperationTime[], before: readonly OperationTime[]): OperationChange[] {
-  const key = (o: OperationTime): string => `${o.service}\u0000${o.name}`;
+  const key = (o: OperationTime): string => operationKey(o.service, o.name);
   const then = new Map(before.map((o) => [key(o), o.ms]));
   const now = new Map(current.map((o) => [key(o), o]));
   const changes: OperationChange[] = [];

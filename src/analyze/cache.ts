@@ -2,6 +2,8 @@ import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { compareText, median, percentile, sortedNumbers } from './stats.js';
+import { numberAttribute } from '../model/attributes.js';
+import { wallClockNs } from '../model/time.js';
 
 /**
  * The attributes that carry a hit/miss signal by default (DESIGN.md "Cache lookup"), in the
@@ -144,12 +146,8 @@ function describeValue(value: AttributeValue | undefined): string {
 }
 
 function readCount(value: AttributeValue | undefined): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value);
-    return Number.isFinite(n) && n >= 0 ? n : null;
-  }
-  return null;
+  const n = numberAttribute(value);
+  return n !== null && n >= 0 ? n : null;
 }
 
 /** One lookup, kept until the report. */
@@ -228,7 +226,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
     for (const span of trace.spans) {
       const signal = readCacheSignal(span, keys);
       if (signal?.outcome === 'unreadable') {
-        const ns = trace.originNs + BigInt(Math.round(span.startMs * 1e6));
+        const ns = wallClockNs(trace, span.startMs);
         this.addUnreadable(signal.source, { count: 1, example: signal.value, exampleNs: ns });
       } else if (signal) {
         critical ??= criticalTimeBySpan(criticalPath(trace));

@@ -2,6 +2,7 @@ import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { isErrorSpan, rootSpan } from '../model/error-span.js';
 import { compareText, QuantileSketch, type SketchState } from './stats.js';
+import { operationKey } from '../model/operation.js';
 
 /**
  * The service dependency map (DESIGN.md "Dependency edge"): who calls whom, how often,
@@ -151,8 +152,6 @@ export interface DependencyState {
   edges: Array<{ from: string; to: string; kinds: EdgeKind[]; durations: SketchState; errors: number; traces: number }>;
 }
 
-// Length-prefixed: a service name holding the separator cannot make two edges one.
-const edgeKey = (from: string, to: string): string => `${from.length}:${from}\u0000${to}`;
 
 export function dependencyMap(traces: Iterable<Trace>): DependencyMap {
   return foldTraces(new DependencyAccumulator(), traces);
@@ -283,7 +282,7 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
   }
 
   private edge(from: string, to: string): EdgeDraft {
-    const key = edgeKey(from, to);
+    const key = operationKey(from, to);
     let edge = this.edges.get(key);
     if (!edge) {
       edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1 };

@@ -1,7 +1,9 @@
-import type { AttributeValue, Span, Trace } from '../model/span.js';
+import type { Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure, rootSpan } from '../model/error-span.js';
 import { compareText } from './stats.js';
+import { textAttribute } from '../model/attributes.js';
+import { traceStartNs } from '../model/time.js';
 
 /**
  * Error roots (DESIGN.md "Definitions the analyzers share"): where failures start, where
@@ -102,12 +104,6 @@ export interface ErrorRootsOptions {
 // Describing one failure
 // ---------------------------------------------------------------------------------------
 
-function nonEmptyString(value: AttributeValue | undefined): string | null {
-  if (typeof value === 'string') return value.trim() === '' ? null : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return null;
-}
-
 /** The last event of this name: a span that retried records one exception per attempt, and the last one ended it. */
 function lastEvent(span: Span, name: string): Span['events'][number] | undefined {
   for (let i = span.events.length - 1; i >= 0; i--) if (span.events[i]!.name === name) return span.events[i];
@@ -119,9 +115,9 @@ function lastEvent(span: Span, name: string): Span['events'][number] | undefined
  * `error` log's `error.kind`, else the `error.type` attribute, else the protocol status.
  */
 export function errorTypeOf(span: Span): string | null {
-  const fromEvent = nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.type']) ?? nonEmptyString(lastEvent(span, 'error')?.attributes['error.kind']);
+  const fromEvent = textAttribute(lastEvent(span, 'exception')?.attributes['exception.type']) ?? textAttribute(lastEvent(span, 'error')?.attributes['error.kind']);
   if (fromEvent !== null) return fromEvent;
-  const attribute = nonEmptyString(span.attributes['error.type']);
+  const attribute = textAttribute(span.attributes['error.type']);
   if (attribute !== null) return attribute;
   const failure = protocolFailure(span);
   if (failure === null) return null;
@@ -136,10 +132,10 @@ export function errorTypeOf(span: Span): string | null {
  */
 export function errorMessageOf(span: Span): string | null {
   if (span.statusMessage !== null && span.statusMessage.trim() !== '') return span.statusMessage;
-  const exception = nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.message']);
+  const exception = textAttribute(lastEvent(span, 'exception')?.attributes['exception.message']);
   if (exception !== null) return exception;
   const log = lastEvent(span, 'error');
-  return nonEmptyString(log?.attributes.message) ?? nonEmptyString(log?.attributes['error.object']);
+  return textAttribute(log?.attributes.message) ?? textAttribute(log?.attributes['error.object']);
 }
 
 /**
@@ -169,7 +165,7 @@ const TIMEOUT_WORDS = /time[ds]?[\s_-]?out|deadline/i;
 
 /** The span failed because it gave up waiting: its type or message says so, or an HTTP 504 / gRPC DEADLINE_EXCEEDED. */
 export function isTimeout(span: Span): boolean {
-  const texts = [errorTypeOf(span), errorMessageOf(span), nonEmptyString(lastEvent(span, 'exception')?.attributes['exception.message'])];
+  const texts = [errorTypeOf(span), errorMessageOf(span), textAttribute(lastEvent(span, 'exception')?.attributes['exception.message'])];
   if (texts.some((t) => t !== null && TIMEOUT_WORDS.test(t))) return true;
   const http = httpStatus(span);
   return http === 504 || grpcStatus(span) === GRPC_DEADLINE_EXCEEDED;
@@ -446,7 +442,7 @@ export interface ErrorState {
   groups: ErrorGroupState[];
 }
 
-const startOf = (trace: Trace): TraceStart => ({ ns: trace.originNs + BigInt(Math.round(trace.startMs * 1e6)), traceId: trace.traceId });
+const startOf = (trace: Trace): TraceStart => ({ ns: traceStartNs(trace), traceId: trace.traceId });
 const earlier = (a: TraceStart, b: TraceStart): boolean => a.ns < b.ns || (a.ns === b.ns && a.traceId < b.traceId);
 
 /**

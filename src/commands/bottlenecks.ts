@@ -2,15 +2,8 @@ import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { bottlenecksJson, renderBottlenecks } from '../report/bottlenecks.js';
 import { renderJson } from '../report/json.js';
-import {
-  addCommonOptions,
-  addFilterOptions,
-  countOption,
-  analyzeSelected,
-  renderContext,
-  type CommonOptions,
-  type FilterOptions,
-} from './common.js';
+import { addCommonOptions, addFilterOptions, countOption, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { analyzeSelected } from './read.js';
 
 export interface BottlenecksOptions extends CommonOptions, FilterOptions {
   sources: string[];

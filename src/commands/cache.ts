@@ -3,7 +3,8 @@ import { UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
 import { cacheJson, renderCache } from '../report/cache.js';
 import { renderJson } from '../report/json.js';
-import { addCommonOptions, addFilterOptions, analyzeSelected, collect, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+import { addCommonOptions, addFilterOptions, collect, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { analyzeSelected } from './read.js';
 
 export interface CacheCommandOptions extends CommonOptions, FilterOptions {
   sources: string[];

@@ -10,7 +10,10 @@ import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
 import { describeFsError } from '../sources/files.js';
-import { addCommonOptions, addFilterOptions, collectSelected, renderContext, type CommonOptions, type FilterOptions } from './common.js';
+import { addCommonOptions, addFilterOptions, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { readSelected } from './read.js';
+import type { Trace } from '../model/span.js';
+import { eachSelectedTrace } from '../pipeline/read.js';
 
 export interface CheckOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -50,7 +53,8 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   }
   const baseline = opts.baseline === undefined ? undefined : await readBaselineFile(opts.baseline, io);
 
-  const traces = await collectSelected(opts.sources, opts, io);
+  const traces: Trace[] = [];
+  await readSelected(opts.sources, opts, io, async (plan, ctx) => ({ value: undefined, ...(await eachSelectedTrace(plan, ctx, (trace) => traces.push(trace))) }));
   const report = evaluateBudgets(traces, file, { baseline, maxRegression });
 
   const ctx = renderContext(opts, io);

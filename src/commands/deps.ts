@@ -2,14 +2,8 @@ import { Command, Option } from 'commander';
 import type { Io } from '../io.js';
 import { depsJson, renderDepsTree, renderDot, renderMermaid } from '../report/deps.js';
 import { renderJson } from '../report/json.js';
-import {
-  addCommonOptions,
-  addFilterOptions,
-  analyzeSelected,
-  renderContext,
-  type CommonOptions,
-  type FilterOptions,
-} from './common.js';
+import { addCommonOptions, addFilterOptions, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { analyzeSelected } from './read.js';
 
 export const depsFormats = ['tree', 'mermaid', 'dot'] as const;
 export type DepsFormat = (typeof depsFormats)[number];

@@ -2,15 +2,8 @@ import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { findJson, renderJson } from '../report/json.js';
 import { renderTraceTable } from '../report/find-table.js';
-import {
-  addCommonOptions,
-  addFilterOptions,
-  countOption,
-  analyzeSelected,
-  renderContext,
-  type CommonOptions,
-  type FilterOptions,
-} from './common.js';
+import { addCommonOptions, addFilterOptions, countOption, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { analyzeSelected } from './read.js';
 
 export interface FindOptions extends CommonOptions, FilterOptions {
   sources: string[];

@@ -3,8 +3,9 @@ import type { Io } from '../io.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { readOperations } from '../pipeline/read.js';
-import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
 import { sortNames } from './services.js';
+import { addCommonOptions, type CommonOptions } from './options.js';
+import { readSelected } from './read.js';
 
 export interface OperationsOptions extends CommonOptions {
   sources: string[];
@@ -13,7 +14,7 @@ export interface OperationsOptions extends CommonOptions {
 
 /** `tracectl operations --service S`: the operations (span names) of one service, one per line, sorted. */
 export async function runOperations(opts: OperationsOptions, io: Io): Promise<number> {
-  const operations = sortNames(await readOperations(await readRequest(opts.sources, opts, io), opts.service, io));
+  const operations = sortNames(await readSelected(opts.sources, opts, io, (plan, ctx) => readOperations(plan, opts.service, ctx)));
   if (opts.json) io.stdout.write(renderJson({ service: opts.service, operations }));
   else io.stdout.write(operations.map((s) => `${cleanText(s)}\n`).join(''));
   return 0;

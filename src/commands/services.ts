@@ -4,7 +4,8 @@ import { compareText } from '../analyze/stats.js';
 import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { readServices } from '../pipeline/read.js';
-import { addCommonOptions, readRequest, type CommonOptions } from './common.js';
+import { addCommonOptions, type CommonOptions } from './options.js';
+import { readSelected } from './read.js';
 
 export interface ServicesOptions extends CommonOptions {
   sources: string[];
@@ -12,7 +13,7 @@ export interface ServicesOptions extends CommonOptions {
 
 /** `tracectl services`: the services there are to query, one per line, sorted. */
 export async function runServices(opts: ServicesOptions, io: Io): Promise<number> {
-  const services = sortNames(await readServices(await readRequest(opts.sources, opts, io), io));
+  const services = sortNames(await readSelected(opts.sources, opts, io, readServices));
   if (opts.json) io.stdout.write(renderJson({ services }));
   else io.stdout.write(services.map((s) => `${cleanText(s)}\n`).join(''));
   return 0;

@@ -7,7 +7,8 @@ import { renderJson, showJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { renderWaterfall } from '../report/waterfall.js';
 import { traceById } from '../pipeline/read.js';
-import { addCommonOptions, countOption, readRequest, renderContext, type CommonOptions } from './common.js';
+import { addCommonOptions, countOption, renderContext, type CommonOptions } from './options.js';
+import { readSelected } from './read.js';
 
 export interface ShowOptions extends CommonOptions {
   traceId: string;
@@ -21,7 +22,7 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   if (parseTraceIdInput(opts.traceId) === null) {
     throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
   }
-  const trace = await traceById(await readRequest(opts.sources, opts, io), opts.traceId, io);
+  const trace = await readSelected(opts.sources, opts, io, (plan, ctx) => traceById(plan, opts.traceId, ctx));
   if (!trace) {
     const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';
     throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)}; check the id, or run "tracectl find" to list the traces there`);

@@ -5,6 +5,7 @@ import { decodeJaegerJson, isJaegerPayload } from './jaeger-json.js';
 import { decodeOtlpJson, isOtlpPayload, otlpSignal } from './otlp-json.js';
 import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from './otlp-proto.js';
 import { decodeZipkinJson, isZipkinPayload } from './zipkin-json.js';
+import { plural } from '../model/text.js';
 
 interface JsonDecoder {
   /** A structural guard: true when the parsed JSON has this format's shape. */
@@ -343,6 +344,5 @@ function looksLikeText(bytes: Uint8Array): boolean {
   return true;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const lineList = (lines: number[]): string =>
   `line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? `, … ${lines.length - 5} more` : ''}`;

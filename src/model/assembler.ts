@@ -8,6 +8,17 @@ import type { SpanRecord, Trace } from './span.js';
  */
 export const DEFAULT_WINDOW_SPANS = 100_000;
 
+/** How often, in spans, the assembler looks for complete traces: every window/8 spans. */
+const evictionStep = (window: number): number => Math.max(1, Math.floor(window / 8));
+
+/**
+ * The most spans that can be read after a trace's last span while it still waits here: the
+ * window, and up to one eviction step more before the next look (1⅛ windows).
+ */
+export function completionReach(window: number): number {
+  return window + evictionStep(window);
+}
+
 interface Pending {
   traceId: string;
   records: SpanRecord[];
@@ -106,12 +117,12 @@ export class TraceAssembler {
   }
 
   /**
-   * Scans every held trace, every window/8 spans: the traces held are those of about one
+   * Scans every held trace, every eviction step: the traces held are those of about one
    * window, so this costs about one step per span read, and a trace is handed on at most
-   * 1⅛ windows after its last span.
+   * `completionReach` spans after its last span.
    */
   private evict(): void {
-    this.nextCheck = this.seen + Math.max(1, Math.floor(this.window / 8));
+    this.nextCheck = this.seen + evictionStep(this.window);
     for (const [traceId, entry] of this.pending) {
       if (this.seen - entry.lastSeen < this.window) continue;
       this.pending.delete(traceId);

@@ -2,6 +2,7 @@ import { UsageError } from './errors.js';
 import type { AttributeValue, Ms, Span, Trace } from './span.js';
 import { parseDuration } from './duration.js';
 import { isErrorSpan } from './error-span.js';
+import { numberAttribute } from './attributes.js';
 
 /** `--where KEY=VALUE` and friends. */
 export interface Condition {
@@ -53,9 +54,9 @@ export function parseCondition(expr: string): Condition {
   return { key, op, value, numeric, regex };
 }
 
+/** A value compared as a number: a number, or a duration such as 250ms (in ms). */
 function toNumber(value: string): number | null {
-  if (value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return parseDuration(value);
+  return numberAttribute(value) ?? parseDuration(value);
 }
 
 /** The attribute a condition names: span attributes first, then the resource's; `status`, `kind`, `name`, `service` too. */

@@ -2,15 +2,13 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { startAnalysis, type AnalysisSpec } from '../analyze/analyses.js';
-import type { TraceFilter } from '../model/query.js';
-import type { InputFormat } from '../formats/decoder.js';
 import { IdNormalizer } from '../formats/ids.js';
 import { decodeInput, InputDecoder, type DecodeTally } from '../formats/index.js';
-import { TraceAssembler } from '../model/assembler.js';
+import { completionReach, TraceAssembler } from '../model/assembler.js';
 import { buildTrace } from '../model/build-trace.js';
 import type { SpanRecord } from '../model/span.js';
-import type { TimeWindow } from '../sources/backends/config.js';
 import { openInput, readError } from '../sources/files.js';
+import type { ReadPlan } from './plan.js';
 import { selectsFileTrace } from './select.js';
 
 /** Bytes `start` (inclusive) to `end` (exclusive) of a JSON-lines file; both at line starts. */
@@ -26,14 +24,12 @@ export interface FilePart {
 
 /** One block of a parallel read (pipeline/parallel.ts): what a worker thread is given. */
 export interface BlockTask {
+  /** The command's plan, as it is (for files it is plain data). */
+  plan: ReadPlan;
   parts: FilePart[];
   /** Every part before this block, in input order: where a trace that goes on in this block may have begun. */
   before: FilePart[];
-  window: number;
-  format?: InputFormat;
   analysis: AnalysisSpec;
-  filter: TraceFilter;
-  timeWindow: TimeWindow | null;
 }
 
 export interface BlockResult {
@@ -57,11 +53,8 @@ type Handover = Map<string, SpanRecord[]>;
 
 const CHUNK_BYTES = 1 << 20;
 
-/**
- * How far into a block a trace begun before it can still go on: TraceAssembler checks every
- * window/8 spans, so a trace waits up to 1⅛ windows.
- */
-const reachInto = (window: number): number => window + Math.ceil(window / 8);
+/** How far into a block a trace begun before it can still go on: as long as the assembler may wait for it. */
+const reachInto = completionReach;
 
 /**
  * Bytes scanned before a block for the ids of traces that may go on in it: what twice the
@@ -107,20 +100,21 @@ async function bytesPerSpan(part: FilePart): Promise<number> {
  * anyway plus the few traces that cross its start.
  */
 export async function readBlock(task: BlockTask, links: BlockLinks): Promise<BlockResult> {
+  const { plan } = task;
   const accumulator = startAnalysis(task.analysis);
-  const selects = selectsFileTrace(task.filter, task.timeWindow);
+  const selects = selectsFileTrace(plan);
   const onTrace = (trace: Parameters<typeof selects>[0]): void => {
     if (selects(trace)) accumulator.add(trace);
   };
-  const reach = reachInto(task.window);
-  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, await scanBytes(task.window, task.parts[0]!));
+  const reach = reachInto(plan.window);
+  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, await scanBytes(plan.window, task.parts[0]!));
   const handover: Handover = new Map();
   const handBack = (traceId: string, records: SpanRecord[]): void => {
     const held = handover.get(traceId);
     if (held === undefined) handover.set(traceId, records);
     else for (const record of records) held.push(record);
   };
-  const assembler = new TraceAssembler(onTrace, task.window, {
+  const assembler = new TraceAssembler(onTrace, plan.window, {
     holds: (traceId, firstSeen) => firstSeen <= reach && begunBefore.has(traceId),
     onHeld: handBack,
   });
@@ -128,7 +122,7 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
   const parts: BlockResult['parts'] = [];
   for (const part of task.parts) {
     let spans = 0;
-    const decoder = new InputDecoder(part.name, { format: task.format, jsonLines: true }, (span) => {
+    const decoder = new InputDecoder(part.name, { format: plan.format, jsonLines: true }, (span) => {
       spans++;
       assembler.add(span);
     });

@@ -1,19 +1,16 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { MergeableAccumulator } from '../analyze/accumulator.js';
 import type { AnalysisSpec } from '../analyze/analyses.js';
-import type { TraceFilter } from '../model/query.js';
 import { InputError } from '../model/errors.js';
 import { describeTallies, jsonLinesVerdict, type DecodeTally } from '../formats/index.js';
-import type { Io } from '../io.js';
-import type { TimeWindow } from '../sources/backends/config.js';
 import { readBlock, scanBytes, type BlockLinks, type BlockResult, type BlockTask, type FilePart } from './block.js';
-import { expandSources, openInput, type InputSource } from '../sources/files.js';
-import { inputNote, lateSpansWarning, type StreamResult } from './stream.js';
+import { openInput, type InputSource } from '../sources/files.js';
+import type { ReadPlan, ReadReport } from './plan.js';
+import { inputNote, lateSpansWarning } from './stream.js';
 
 /** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
 export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
@@ -21,16 +18,6 @@ export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
 const MAX_DEFAULT_JOBS = 4;
 /** The first line of a JSON-lines file is looked for this far. */
 const MAX_FIRST_LINE = 16 * 2 ** 20;
-
-export interface ParallelRead {
-  sources: readonly string[];
-  /** `--jobs`; undefined: one thread per core, for inputs of PARALLEL_MIN_BYTES or more. */
-  jobs?: number;
-  window: number;
-  format?: BlockTask['format'];
-  filter: TraceFilter;
-  timeWindow: TimeWindow | null;
-}
 
 /** Runs one block somewhere (a worker thread, or this thread in tests); `stop` abandons it. */
 export type BlockRunner = (task: BlockTask, links: BlockLinks) => { done: Promise<BlockResult>; stop: () => void };
@@ -42,33 +29,21 @@ export type BlockRunner = (task: BlockTask, links: BlockLinks) => { done: Promis
  * (which are decoded whole), or inputs smaller than PARALLEL_MIN_BYTES without `--jobs`.
  */
 export async function readInParallel(
-  read: ParallelRead,
+  plan: ReadPlan,
+  inputs: readonly InputSource[],
   analysis: AnalysisSpec,
   accumulator: MergeableAccumulator<unknown>,
-  io: Io,
   runBlock: BlockRunner | null = workerRunner(),
-): Promise<StreamResult | null> {
-  const jobs = read.jobs ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
+): Promise<ReadReport | null> {
+  const jobs = plan.jobs ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
   // Protobuf is decoded whole; forced, it must not be taken for JSON lines.
-  if (runBlock === null || jobs < 2 || !Number.isFinite(read.window) || read.format === 'otlp-proto') return null;
-  const inputs = await expandSources(read.sources, io);
-  const blocks = await planBlocks(inputs, jobs, read.jobs === undefined ? PARALLEL_MIN_BYTES : 0, read.window);
+  if (runBlock === null || jobs < 2 || !Number.isFinite(plan.window) || plan.format === 'otlp-proto' || plan.backend !== null) return null;
+  const blocks = await planBlocks(inputs, jobs, plan.jobs === undefined ? PARALLEL_MIN_BYTES : 0, plan.window);
   if (blocks === null) return null;
 
   const channels = blocks.slice(1).map(() => new MessageChannel());
   const runs = blocks.map((parts, i) =>
-    runBlock(
-      {
-        parts,
-        before: blocks.slice(0, i).flat(),
-        window: read.window,
-        ...(read.format === undefined ? {} : { format: read.format }),
-        analysis,
-        filter: read.filter,
-        timeWindow: read.timeWindow,
-      },
-      { previous: channels[i - 1]?.port2 ?? null, next: channels[i]?.port1 ?? null },
-    ),
+    runBlock({ plan, parts, before: blocks.slice(0, i).flat(), analysis }, { previous: channels[i - 1]?.port2 ?? null, next: channels[i]?.port1 ?? null }),
   );
   let results: BlockResult[];
   try {
@@ -98,7 +73,7 @@ export async function readInParallel(
   });
   notes.push(`read in ${blocks.length} blocks on as many threads`);
   const lateSpans = results.reduce((n, r) => n + r.lateSpans, 0);
-  if (lateSpans > 0) warnings.push(lateSpansWarning(lateSpans, read.window));
+  if (lateSpans > 0) warnings.push(lateSpansWarning(lateSpans, plan.window));
   return { warnings, notes };
 }
 
@@ -115,11 +90,9 @@ const SCAN_COST = 1 / 7;
 export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBytes: number, window = 0): Promise<FilePart[][] | null> {
   const files: { input: number; path: string; name: string; size: number }[] = [];
   for (const [input, source] of inputs.entries()) {
-    if (source.path === undefined) return null;
-    const info = await stat(source.path);
-    // A named pipe or a device can be read only once, and has no size to cut.
-    if (!info.isFile()) return null;
-    files.push({ input, path: source.path, name: source.name, size: info.size });
+    // Stdin, a named pipe or a device can be read only once, and has no size to cut.
+    if (source.path === undefined || source.size === undefined) return null;
+    files.push({ input, path: source.path, name: source.name, size: source.size });
   }
   const total = files.reduce((n, f) => n + f.size, 0);
   if (total < minBytes || total === 0) return null;

@@ -1,33 +1,23 @@
 import { startAnalysis, type AnalysisName, type AnalysisResult, type AnalysisSpec } from '../analyze/analyses.js';
-import { spanMatchesCondition, traceMatches, type TraceFilter } from '../model/query.js';
-import { InputError } from '../model/errors.js';
-import type { InputFormat } from '../formats/decoder.js';
-import type { Io } from '../io.js';
 import { buildTrace, buildTraces } from '../model/build-trace.js';
-import type { Trace } from '../model/span.js';
+import { InputError } from '../model/errors.js';
 import { findTrace, parseTraceIdInput } from '../model/ids.js';
-import { cleanText } from '../report/sanitize.js';
-import type { Backend, SearchRequest } from '../sources/backends/backend.js';
-import type { BackendConfig, BackendKind, TimeWindow } from '../sources/backends/config.js';
-import { streamTraces, tellStreamResult } from './stream.js';
-import type { ParallelRead } from './parallel.js';
-import { selectsFileTrace } from './select.js';
+import { spanMatchesCondition, traceMatches, type TraceFilter } from '../model/query.js';
+import type { Trace } from '../model/span.js';
 import { traceStart } from '../model/time.js';
+import type { Backend, Progress, SearchRequest } from '../sources/backends/backend.js';
+import type { BackendConfig, BackendKind } from '../sources/backends/config.js';
+import { expandSources, type InputContext } from '../sources/files.js';
+import { emptyReport, type Read, type ReadPlan, type ReadReport } from './plan.js';
+import { selectsFileTrace } from './select.js';
+import { streamTraces, type StreamOnly } from './stream.js';
 
-/** Where a command's traces come from, resolved from its options (commands/common.ts `readRequest`). */
-export interface ReadRequest {
-  /** Files, directories and `-`; empty when a backend is used. */
-  sources: readonly string[];
-  format?: InputFormat;
-  strict?: boolean;
-  verbose?: boolean;
-  /** Spans after which a trace read from files is taken as complete (TraceAssembler). */
-  window: number;
-  /** `--jobs`: threads reading files; undefined for one per core on large inputs (pipeline/parallel.ts). */
-  jobs?: number;
-  backend: BackendConfig | null;
-  /** Start-time window: always set for a backend; for files only when the user asked. */
-  timeWindow: TimeWindow | null;
+/** What the pipeline needs of its caller: inputs to open, and where live backend output goes. */
+export interface ReadContext extends InputContext {
+  /** `--verbose`: each backend request as it is made; absent, nothing is logged. */
+  log?: (line: string) => void;
+  /** The progress line of a backend fetch. */
+  progress: Progress;
 }
 
 /** What a command will show of the selected traces, so a backend can fetch just that (see `SearchRequest.rank`). */
@@ -38,25 +28,20 @@ export interface TraceSelection {
 /**
  * Hands every selected trace to `onTrace`: from files as a stream (each trace as soon as it
  * is complete, then dropped, so memory stays bounded), or from a backend, where the filters
- * are pushed down to its search (at most `--max-traces` traces are fetched, and stderr says
- * when more matched). The exact filter then runs here either way, so files and backends
- * select the same traces.
+ * are pushed down to its search (at most `--max-traces` traces are fetched, and a warning
+ * says when more matched). The exact filter then runs here either way, so files and
+ * backends select the same traces.
  */
-export async function eachSelectedTrace(
-  request: ReadRequest,
-  filter: TraceFilter,
-  io: Io,
-  onTrace: (trace: Trace) => void,
-  selection: TraceSelection = {},
-): Promise<void> {
-  const { backend } = request;
+export async function eachSelectedTrace(plan: ReadPlan, ctx: ReadContext, onTrace: (trace: Trace) => void, selection: TraceSelection = {}): Promise<ReadReport> {
+  const { backend } = plan;
   if (backend !== null) {
-    const traces = await withBackend(backend, request, io, (b) => searchBackend(b, backend, filter, request, io, selection.rank));
+    const report = emptyReport();
+    const traces = await withBackend(backend, ctx, (b) => searchBackend(b, backend, plan, ctx, report, selection.rank));
     for (const trace of traces) onTrace(trace);
-    return;
+    return report;
   }
-  const selects = selectsFileTrace(filter, request.timeWindow);
-  await readFiles(request, io, (trace) => {
+  const selects = selectsFileTrace(plan);
+  return streamTraces(plan, await expandSources(plan.sources, ctx), (trace) => {
     if (selects(trace)) onTrace(trace);
   });
 }
@@ -67,27 +52,28 @@ export async function eachSelectedTrace(
  * in one, so that the first bad line is the one reported.
  */
 export async function analyzeSelectedTraces<K extends AnalysisName>(
-  request: ReadRequest,
-  filter: TraceFilter,
-  io: Io,
+  plan: ReadPlan,
+  ctx: ReadContext,
   analysis: AnalysisSpec<K>,
   selection: TraceSelection = {},
-): Promise<AnalysisResult<K>> {
+): Promise<Read<AnalysisResult<K>>> {
   const accumulator = startAnalysis(analysis);
-  if (request.backend === null && !request.strict && request.jobs !== 1) {
-    const { readInParallel } = await import('./parallel.js');
-    const read: ParallelRead = { sources: request.sources, window: request.window, filter, timeWindow: request.timeWindow };
-    if (request.jobs !== undefined) read.jobs = request.jobs;
-    if (request.format !== undefined) read.format = request.format;
-    // The worker starts the analysis by name: which one does not matter to the reading.
-    const result = await readInParallel(read, analysis as AnalysisSpec, accumulator, io);
-    if (result !== null) {
-      tellStreamResult(result, io, request.verbose);
-      return accumulator.result();
+  if (plan.backend === null) {
+    const inputs = await expandSources(plan.sources, ctx);
+    if (!plan.strict && plan.jobs !== 1) {
+      const { readInParallel } = await import('./parallel.js');
+      // The worker starts the analysis by name: which one does not matter to the reading.
+      const report = await readInParallel(plan, inputs, analysis as AnalysisSpec, accumulator);
+      if (report !== null) return { value: accumulator.result(), ...report };
     }
+    const selects = selectsFileTrace(plan);
+    const report = await streamTraces(plan, inputs, (trace) => {
+      if (selects(trace)) accumulator.add(trace);
+    });
+    return { value: accumulator.result(), ...report };
   }
-  await eachSelectedTrace(request, filter, io, (trace) => accumulator.add(trace), selection);
-  return accumulator.result();
+  const report = await eachSelectedTrace(plan, ctx, (trace) => accumulator.add(trace), selection);
+  return { value: accumulator.result(), ...report };
 }
 
 /**
@@ -95,18 +81,20 @@ export async function analyzeSelectedTraces<K extends AnalysisName>(
  * an input error). From files only that trace's spans are kept, and JSON lines that cannot
  * hold it are skipped before they are parsed.
  */
-export async function traceById(request: ReadRequest, input: string, io: Io): Promise<Trace | undefined> {
-  const { backend } = request;
+export async function traceById(plan: ReadPlan, input: string, ctx: ReadContext): Promise<Read<Trace | undefined>> {
+  const { backend } = plan;
   if (backend !== null) {
-    return withBackend(backend, request, io, async (b) => {
+    const report = emptyReport();
+    const value = await withBackend(backend, ctx, async (b) => {
       const id = backendTraceId(input);
       const decoded = await b.trace(id);
       if (decoded === null || decoded.spans.length === 0) {
         throw new InputError(`trace ${id} not found in ${b.label}; check the id, or run "tracectl find" with the same --backend to list traces`);
       }
-      warn(io, b.label, decoded.warnings);
+      report.warnings.push(...decoded.warnings.map((w) => `${b.label}: ${w}`));
       return findTrace(buildTraces(decoded.spans), input);
     });
+    return { value, ...report };
   }
   const id = parseTraceIdInput(input)!;
   // A 16-digit id also names the 128-bit trace whose lower half it is (model/ids.ts).
@@ -118,47 +106,49 @@ export async function traceById(request: ReadRequest, input: string, io: Io): Pr
   // kept, so it can be held whole however far apart they are (an unbounded window).
   const bytes = Buffer.from(id, 'hex');
   const needles = [low, low.toUpperCase(), ...(short ? [] : [bytes.toString('base64'), bytes.toString('base64url')])];
+  const only: StreamOnly = { traceFilter: matches, lineFilter: (line) => needles.some((n) => line.includes(n)) };
   const found: Trace[] = [];
-  await readFiles({ ...request, window: Infinity }, io, (trace) => found.push(trace), {
-    traceFilter: matches,
-    lineFilter: (line) => needles.some((n) => line.includes(n)),
-  });
-  return findTrace(found, input);
+  const report = await streamTraces({ ...plan, window: Infinity }, await expandSources(plan.sources, ctx), (trace) => found.push(trace), only);
+  return { value: findTrace(found, input), ...report };
 }
 
 /** `tracectl services`: what the backend lists, or the services in the files (unsorted). */
-export async function readServices(request: ReadRequest, io: Io): Promise<string[]> {
-  const { backend } = request;
-  if (backend !== null) return withBackend(backend, request, io, (b) => b.services(request.timeWindow!));
+export async function readServices(plan: ReadPlan, ctx: ReadContext): Promise<Read<string[]>> {
+  const { backend } = plan;
+  if (backend !== null) {
+    const report = emptyReport();
+    const value = await withBackend(backend, ctx, (b) => b.services(plan.timeWindow!));
+    return { value, ...report };
+  }
   const names = new Set<string>();
-  await readFiles(request, io, (t) => t.spans.forEach((s) => names.add(s.service)));
-  return [...names];
+  const report = await streamTraces(plan, await expandSources(plan.sources, ctx), (t) => t.spans.forEach((s) => names.add(s.service)));
+  return { value: [...names], ...report };
 }
 
 /** `tracectl operations --service S`: span names of one service. */
-export async function readOperations(request: ReadRequest, service: string, io: Io): Promise<string[]> {
-  const { backend } = request;
-  if (backend !== null) return withBackend(backend, request, io, (b) => b.operations(service, request.timeWindow!));
+export async function readOperations(plan: ReadPlan, service: string, ctx: ReadContext): Promise<Read<string[]>> {
+  const { backend } = plan;
+  if (backend !== null) {
+    const report = emptyReport();
+    const value = await withBackend(backend, ctx, (b) => b.operations(service, plan.timeWindow!));
+    return { value, ...report };
+  }
   const names = new Set<string>();
-  await readFiles(request, io, (t) => t.spans.forEach((s) => s.service === service && names.add(s.name)));
-  return [...names];
+  const report = await streamTraces(plan, await expandSources(plan.sources, ctx), (t) => t.spans.forEach((s) => s.service === service && names.add(s.name)));
+  return { value: [...names], ...report };
 }
 
-async function readFiles(
-  request: ReadRequest,
-  io: Io,
-  onTrace: (trace: Trace) => void,
-  only: { traceFilter?: (traceId: string) => boolean; lineFilter?: (line: string) => boolean } = {},
-): Promise<void> {
-  const result = await streamTraces({ sources: request.sources, format: request.format, strict: request.strict, window: request.window, ...only }, io, onTrace);
-  tellStreamResult(result, io, request.verbose);
+/** Every trace of the inputs, held at once: for tests and inputs that fit in memory. */
+export async function loadTraces(sources: readonly string[], ctx: InputContext, plan: Partial<Pick<ReadPlan, 'format' | 'strict'>> = {}): Promise<Read<Trace[]>> {
+  const traces: Trace[] = [];
+  const report = await streamTraces({ strict: false, ...plan, window: Infinity }, await expandSources(sources, ctx), (trace) => traces.push(trace));
+  return { value: traces, ...report };
 }
 
 /** Opens the backend for `use`; the progress line ends before anything else reaches stderr. */
-async function withBackend<T>(config: BackendConfig, request: ReadRequest, io: Io, use: (backend: Backend) => Promise<T>): Promise<T> {
+async function withBackend<T>(config: BackendConfig, ctx: ReadContext, use: (backend: Backend) => Promise<T>): Promise<T> {
   const { openBackend } = await import('../sources/backends/index.js');
-  const log = request.verbose ? (line: string): void => io.stderr.write(`${cleanText(line)}\n`) : undefined;
-  const open = await openBackend(config, io, log);
+  const open = await openBackend(config, ctx.progress, ctx.log);
   const backend: Backend = {
     kind: open.backend.kind,
     label: open.backend.label,
@@ -184,18 +174,16 @@ async function withBackend<T>(config: BackendConfig, request: ReadRequest, io: I
 async function searchBackend(
   backend: Backend,
   config: BackendConfig,
-  filter: TraceFilter,
-  request: ReadRequest,
-  io: Io,
+  plan: ReadPlan,
+  ctx: ReadContext,
+  report: ReadReport,
   rank: TraceSelection['rank'],
 ): Promise<Trace[]> {
-  const window = request.timeWindow!;
-  const keep = localFilter(filter, backend.kind);
-  if (request.verbose) {
-    io.stderr.write(`${backend.label}: traces from ${new Date(window.startMs).toISOString()} to ${new Date(window.endMs).toISOString()}, at most ${config.maxTraces}\n`);
-  }
+  const window = plan.timeWindow!;
+  const keep = localFilter(plan.filter, backend.kind);
+  ctx.log?.(`${backend.label}: traces from ${new Date(window.startMs).toISOString()} to ${new Date(window.endMs).toISOString()}, at most ${config.maxTraces}`);
   const search: SearchRequest = {
-    filter,
+    filter: plan.filter,
     window,
     limit: config.maxTraces,
     judge: (records) => {
@@ -205,11 +193,11 @@ async function searchBackend(
   };
   if (rank !== undefined) search.rank = rank;
   const result = await backend.search(search);
-  warn(io, backend.label, result.warnings);
+  report.warnings.push(...result.warnings.map((w) => `${backend.label}: ${w}`));
   if (result.truncated) {
-    warn(io, backend.label, [
-      `the search reached --max-traces ${config.maxTraces}, so more traces may match than the ${config.maxTraces} analyzed (narrow the filters or the time window, or raise --max-traces)`,
-    ]);
+    report.warnings.push(
+      `${backend.label}: the search reached --max-traces ${config.maxTraces}, so more traces may match than the ${config.maxTraces} analyzed (narrow the filters or the time window, or raise --max-traces)`,
+    );
   }
   // Backends answer in their own order (per service, by id, newest first): put the traces in
   // the order they started, as recorded, so every analysis is deterministic.
@@ -246,8 +234,4 @@ function localFilter(filter: TraceFilter, kind: BackendKind | null): (trace: Tra
 function backendTraceId(input: string): string {
   const id = input.trim().toLowerCase();
   return id.length <= 16 ? id.padStart(16, '0') : id.padStart(32, '0');
-}
-
-function warn(io: Io, label: string, warnings: readonly string[]): void {
-  for (const w of warnings) io.stderr.write(`warning: ${cleanText(`${label}: ${w}`)}\n`);
 }

@@ -1,14 +1,15 @@
-import { traceMatches, type TraceFilter } from '../model/query.js';
+import { traceMatches } from '../model/query.js';
 import type { Trace } from '../model/span.js';
-import type { TimeWindow } from '../sources/backends/config.js';
 import { traceStart } from '../model/time.js';
+import type { ReadPlan } from './plan.js';
 
-/** Which traces read from files a command keeps: its filter, and the start-time window when one was asked for. */
-export function selectsFileTrace(filter: TraceFilter, window: TimeWindow | null): (trace: Trace) => boolean {
-  return (trace) => traceMatches(trace, filter) && (window === null || inWindow(trace, window));
-}
-
-function inWindow(trace: Trace, window: TimeWindow): boolean {
-  const startMs = Date.parse(traceStart(trace));
-  return startMs >= window.startMs && startMs <= window.endMs;
+/** Which traces read from files a plan keeps: its filter, and the start-time window when one was asked for. */
+export function selectsFileTrace(plan: Pick<ReadPlan, 'filter' | 'timeWindow'>): (trace: Trace) => boolean {
+  const { filter, timeWindow } = plan;
+  return (trace) => {
+    if (!traceMatches(trace, filter)) return false;
+    if (timeWindow === null) return true;
+    const startMs = Date.parse(traceStart(trace));
+    return startMs >= timeWindow.startMs && startMs <= timeWindow.endMs;
+  };
 }

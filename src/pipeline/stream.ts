@@ -1,43 +1,34 @@
-import { InputDecoder, type DecodeOptions, type DecodeSummary } from '../formats/index.js';
+import { InputDecoder, type DecodeSummary } from '../formats/index.js';
 import { TraceAssembler } from '../model/assembler.js';
 import type { Trace } from '../model/span.js';
-import type { Io } from '../io.js';
-import { cleanText } from '../report/sanitize.js';
-import { expandSources } from '../sources/files.js';
+import { plural } from '../model/text.js';
+import type { InputSource } from '../sources/files.js';
+import type { ReadPlan, ReadReport } from './plan.js';
 
-export interface LoadOptions extends DecodeOptions {
-  sources: readonly string[];
-  /**
-   * Spans read after a trace's last one before it is taken as complete and handed on
-   * (see TraceAssembler); Infinity holds every trace until the input ends.
-   */
-  window?: number;
+/** What a read of files may narrow beyond the plan: only some traces' spans, only some lines. */
+export interface StreamOnly {
   /** Only spans of traces this accepts are kept (e.g. `show` wants one trace). */
   traceFilter?: (traceId: string) => boolean;
-}
-
-export interface StreamResult {
-  /** Problems with the input that did not stop it being read (malformed lines, skipped spans, late spans). */
-  warnings: string[];
-  /** What `--verbose` reports: each input and the format it was read as. */
-  notes: string[];
-}
-
-export interface Loaded extends StreamResult {
-  traces: Trace[];
+  /** A cheap test on a JSON line's text before it is parsed (see `DecodeOptions.lineFilter`). */
+  lineFilter?: (line: string) => boolean;
 }
 
 /**
- * Reads every source as a stream, decodes it and hands each trace to `onTrace` once it is
+ * Reads every input as a stream, decodes it and hands each trace to `onTrace` once it is
  * complete; spans of one trace may come from many inputs (within the window). Nothing
  * holds more than the window of spans, whatever the size of the input.
  */
-export async function streamTraces(options: LoadOptions, io: Io, onTrace: (trace: Trace) => void): Promise<StreamResult> {
-  const inputs = await expandSources(options.sources, io);
-  const assembler = new TraceAssembler(onTrace, options.window);
-  const { traceFilter } = options;
+export async function streamTraces(
+  plan: Pick<ReadPlan, 'format' | 'strict' | 'window'>,
+  inputs: readonly InputSource[],
+  onTrace: (trace: Trace) => void,
+  only: StreamOnly = {},
+): Promise<ReadReport> {
+  const assembler = new TraceAssembler(onTrace, plan.window);
+  const { traceFilter } = only;
   const warnings: string[] = [];
   const notes: string[] = [];
+  const options = { format: plan.format, strict: plan.strict, lineFilter: only.lineFilter };
   for (const input of inputs) {
     let spans = 0;
     const decoder = new InputDecoder(input.name, options, (span) => {
@@ -51,7 +42,7 @@ export async function streamTraces(options: LoadOptions, io: Io, onTrace: (trace
     notes.push(inputNote(input.name, summary, spans));
   }
   assembler.flush();
-  if (assembler.lateSpans > 0) warnings.push(lateSpansWarning(assembler.lateSpans, options.window));
+  if (assembler.lateSpans > 0) warnings.push(lateSpansWarning(assembler.lateSpans, plan.window));
   return { warnings, notes };
 }
 
@@ -60,22 +51,9 @@ export function inputNote(name: string, summary: DecodeSummary, spans: number): 
   return `${name}: ${summary.format ?? 'no spans'}, ${spans} spans` + (summary.otherSignalLines > 0 ? `, ${summary.otherSignalLines} metric/log lines skipped` : '');
 }
 
-export function lateSpansWarning(lateSpans: number, window: number | undefined): string {
+export function lateSpansWarning(lateSpans: number, window: number): string {
   return (
-    `${lateSpans} span${lateSpans === 1 ? '' : 's'} arrived more than ${window} spans after the rest of their trace ` +
+    `${plural(lateSpans, 'span')} arrived more than ${window} spans after the rest of their trace ` +
     'and were analyzed as separate, partial traces; raise --window to keep such traces whole'
   );
-}
-
-/** Reads every source and returns all of its traces: for inputs that fit in memory. */
-export async function loadTraces(options: LoadOptions, io: Io): Promise<Loaded> {
-  const traces: Trace[] = [];
-  const result = await streamTraces({ window: Infinity, ...options }, io, (trace) => traces.push(trace));
-  return { traces, ...result };
-}
-
-/** Tells the user what reading found: warnings always, and with `--verbose` each input and its format. */
-export function tellStreamResult(result: StreamResult, io: Io, verbose: boolean | undefined): void {
-  for (const warning of result.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
-  if (verbose) for (const note of result.notes) io.stderr.write(`${cleanText(note)}\n`);
 }

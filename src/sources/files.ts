@@ -1,9 +1,15 @@
+import type { Stats } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../model/errors.js';
-import type { Io } from '../io.js';
+
+/** What reading inputs needs of the process: where relative names start, and stdin. */
+export interface InputContext {
+  cwd: string;
+  stdin: Readable;
+}
 
 /** One input to decode: a file, or stdin (`-`). */
 export interface InputSource {
@@ -11,6 +17,8 @@ export interface InputSource {
   name: string;
   /** Where the file is; absent for stdin. */
   path?: string;
+  /** Bytes in it, for a regular file; absent for stdin, pipes and devices (they cannot be cut). */
+  size?: number;
   /** The input's bytes as they are read, gunzipped when they are gzip. */
   chunks: () => AsyncIterable<Uint8Array>;
 }
@@ -25,30 +33,36 @@ const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|otlp)(\.gz)?$/i;
  * Expands the sources a user named: files as they are, directories recursively (trace
  * files only, in name order), `-` as stdin.
  */
-export async function expandSources(args: readonly string[], io: Io): Promise<InputSource[]> {
+export async function expandSources(args: readonly string[], ctx: InputContext): Promise<InputSource[]> {
   const sources: InputSource[] = [];
   for (const arg of args) {
     if (arg === '-') {
-      sources.push({ name: 'stdin', chunks: () => gunzipIfCompressed(io.stdin, 'stdin') });
+      sources.push({ name: 'stdin', chunks: () => gunzipIfCompressed(ctx.stdin, 'stdin') });
       continue;
     }
-    const path = resolve(io.cwd, arg);
-    const info = await stat(path).catch((error: unknown) => {
-      throw new InputError(`cannot read ${arg}: ${describeFsError(error)}`, { cause: error });
-    });
+    const path = resolve(ctx.cwd, arg);
+    const info = await statInput(path, arg);
     if (info.isDirectory()) {
-      for (const file of await listTraceFiles(path, arg)) sources.push(fileSource(file.path, file.name));
+      for (const file of await listTraceFiles(path, arg)) sources.push(fileSource(file.path, file.name, await statInput(file.path, file.name)));
     } else {
-      sources.push(fileSource(path, arg));
+      sources.push(fileSource(path, arg, info));
     }
   }
   return sources;
 }
 
-function fileSource(path: string, name: string): InputSource {
+function statInput(path: string, name: string): Promise<Stats> {
+  return stat(path).catch((error: unknown) => {
+    throw readError(name, error);
+  });
+}
+
+function fileSource(path: string, name: string, info: Stats): InputSource {
   return {
     name,
     path,
+    // A named pipe or a device can be read only once, and has no size to cut.
+    ...(info.isFile() ? { size: info.size } : {}),
     chunks: async function* () {
       // Opened first, so an unreadable file fails here with its own message, not mid-stream.
       const handle = await openInput(path, name);

@@ -13,7 +13,7 @@ import { isErrorSpan } from '../../src/model/error-span.js';
 import type { Io } from '../../src/io.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Attributes, SpanRecord, Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/pipeline/stream.js';
+import { loadTraces } from '../../src/pipeline/read.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { BASE_NS, record, sid, type SpanSketch } from '../helpers/spans.js';
 
@@ -316,7 +316,7 @@ describe('describing an error', () => {
 // ---------------------------------------------------------------------------------------
 
 const io = { cwd: REPO_ROOT, env: {} } as unknown as Io;
-const load = async (file: string): Promise<Trace[]> => (await loadTraces({ sources: [file] }, io)).traces;
+const load = async (file: string): Promise<Trace[]> => (await loadTraces([file], io)).value;
 
 interface Manifest {
   traceCount: number;

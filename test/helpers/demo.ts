@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Io } from '../../src/io.js';
 import type { Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/pipeline/stream.js';
+import { loadTraces } from '../../src/pipeline/read.js';
 import { REPO_ROOT } from './cli.js';
 
 /** The demo set in its three wire formats (fixtures/demo/README.md). */
@@ -22,9 +22,9 @@ const quietIo: Io = {
 
 /** Decodes fixture files (paths relative to the repository) exactly as a command does. */
 export async function loadFixture(...sources: string[]): Promise<Trace[]> {
-  const loaded = await loadTraces({ sources }, quietIo);
+  const loaded = await loadTraces(sources, quietIo);
   if (loaded.warnings.length > 0) throw new Error(`unexpected warnings: ${loaded.warnings.join('; ')}`);
-  return loaded.traces;
+  return loaded.value;
 }
 
 /** Numbers rounded to whole nanoseconds (in ms), so results decoded from µs and ns inputs compare equal. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { processIo } from '../../src/io.js';
 import type { Trace } from '../../src/model/span.js';
-import { loadTraces } from '../../src/pipeline/stream.js';
+import type { Read } from '../../src/pipeline/plan.js';
+import { loadTraces } from '../../src/pipeline/read.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
-async function load(path: string): Promise<{ traces: Trace[]; warnings: string[] }> {
-  return loadTraces({ sources: [`${REPO_ROOT}fixtures/${path}`] }, processIo());
+async function load(path: string): Promise<Read<Trace[]>> {
+  return loadTraces([`${REPO_ROOT}fixtures/${path}`], processIo());
 }
 
 const spanCount = (traces: Trace[]): number => traces.reduce((a, t) => a + t.spans.length, 0);
@@ -35,15 +36,15 @@ describe('real fixtures, built into traces', () => {
     ['zipkin/zipkin-v2-trace-skew.json', 1, 4, 1, 2, ['shared-span-id', 'clock-skew']],
   ])('%s: %i trace(s), %i spans, %i roots, %i services, repairs %j', async (path, traces, spans, roots, services, repairs) => {
     const loaded = await load(path);
-    expect(loaded.traces).toHaveLength(traces);
-    expect(spanCount(loaded.traces)).toBe(spans);
-    expect(loaded.traces.reduce((a, t) => a + t.roots.length, 0)).toBe(roots);
-    expect(new Set(loaded.traces.flatMap((t) => t.spans.map((s) => s.service))).size).toBe(services);
-    expect(warningKinds(loaded.traces)).toEqual(repairs);
+    expect(loaded.value).toHaveLength(traces);
+    expect(spanCount(loaded.value)).toBe(spans);
+    expect(loaded.value.reduce((a, t) => a + t.roots.length, 0)).toBe(roots);
+    expect(new Set(loaded.value.flatMap((t) => t.spans.map((s) => s.service))).size).toBe(services);
+    expect(warningKinds(loaded.value)).toEqual(repairs);
   });
 
   it('the OpenTelemetry demo export: 141 partial traces, one real orphan, small real skews corrected', async () => {
-    const { traces } = await load('otlp/otel-demo-collector-export.jsonl');
+    const { value: traces } = await load('otlp/otel-demo-collector-export.jsonl');
     expect(traces).toHaveLength(141);
     expect(spanCount(traces)).toBe(547);
     expect(traces.reduce((a, t) => a + t.spans.filter((s) => s.status === 'error').length, 0)).toBe(107);
@@ -64,13 +65,13 @@ describe('real fixtures, built into traces', () => {
   });
 
   it('the spec example whose spans all lack ids gives no traces and says why', async () => {
-    const { traces, warnings } = await load('otlp/otlp-file-exporter-spec-example.jsonl');
+    const { value: traces, warnings } = await load('otlp/otlp-file-exporter-spec-example.jsonl');
     expect(traces).toEqual([]);
     expect(warnings).toHaveLength(8);
   });
 
   it('Yelp: each shared id is split into a client span and a server child in another service', async () => {
-    const [trace] = (await load('zipkin/yelp-trace.json')).traces;
+    const [trace] = (await load('zipkin/yelp-trace.json')).value;
     for (const w of trace!.warnings) {
       const server = trace!.byId.get(w.spanId)!;
       const client = trace!.byId.get(server.parentSpanId!)!;
@@ -82,7 +83,7 @@ describe('real fixtures, built into traces', () => {
   });
 
   it('skew: the server half that started ~65ms before its client is moved inside it', async () => {
-    const [trace] = (await load('zipkin/zipkin-v2-trace-skew.json')).traces;
+    const [trace] = (await load('zipkin/zipkin-v2-trace-skew.json')).value;
     const skew = trace!.warnings.find((w) => w.kind === 'clock-skew')!;
     const server = trace!.byId.get(skew.spanId)!;
     const client = trace!.byId.get(server.parentSpanId!)!;

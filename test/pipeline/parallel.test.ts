@@ -9,9 +9,11 @@ import type { Io } from '../../src/io.js';
 import { DEFAULT_WINDOW_SPANS } from '../../src/model/assembler.js';
 import { traceIdsBefore } from '../../src/pipeline/block.js';
 import { expandSources } from '../../src/sources/files.js';
-import { inThreadRunner, planBlocks, readInParallel, type BlockRunner, type ParallelRead } from '../../src/pipeline/parallel.js';
+import { inThreadRunner, planBlocks, readInParallel, type BlockRunner } from '../../src/pipeline/parallel.js';
+import type { ReadPlan } from '../../src/pipeline/plan.js';
 import { InputError } from '../../src/model/errors.js';
-import { analyzeSelectedTraces, type ReadRequest } from '../../src/pipeline/read.js';
+import { analyzeSelectedTraces } from '../../src/pipeline/read.js';
+import { silentProgress } from '../../src/sources/backends/backend.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
@@ -30,19 +32,19 @@ function quietIo(): Io & { errors: () => string } {
 }
 
 /** The analysis read in one thread, as every command did before. */
-async function inOneThread(sources: string[], analysis: AnalysisSpec, window = DEFAULT_WINDOW_SPANS): Promise<{ result: unknown; stderr: string }> {
+async function inOneThread(sources: string[], analysis: AnalysisSpec, window = DEFAULT_WINDOW_SPANS): Promise<{ result: unknown; warnings: string[] }> {
   const io = quietIo();
-  const request: ReadRequest = { sources, window, jobs: 1, backend: null, timeWindow: null };
-  const result = await analyzeSelectedTraces(request, { where: [] }, io, analysis);
-  return { result, stderr: io.errors() };
+  const plan: ReadPlan = { sources, window, jobs: 1, strict: false, backend: null, timeWindow: null, filter: { where: [] } };
+  const read = await analyzeSelectedTraces(plan, { ...io, progress: silentProgress }, analysis);
+  return { result: read.value, warnings: read.warnings };
 }
 
 /** The same, in `jobs` blocks, each block read by readBlock in this thread (the worker's code, without the thread). */
 async function inBlocks(sources: string[], analysis: AnalysisSpec, jobs: number, window = DEFAULT_WINDOW_SPANS) {
   const io = quietIo();
   const accumulator = startAnalysis(analysis);
-  const read: ParallelRead = { sources, jobs, window, filter: { where: [] }, timeWindow: null };
-  const told = await readInParallel(read, analysis, accumulator, io, inThreadRunner);
+  const plan: ReadPlan = { sources, jobs, window, strict: false, backend: null, timeWindow: null, filter: { where: [] } };
+  const told = await readInParallel(plan, await expandSources(sources, io), analysis, accumulator, inThreadRunner);
   expect(told).not.toBeNull();
   return { result: accumulator.result(), told: told! };
 }
@@ -164,8 +166,8 @@ describe('readInParallel', () => {
     const one = await inOneThread([file], everyTrace);
     const many = await inBlocks([file], everyTrace, 3);
     expect(many.result).toEqual(one.result);
-    expect(many.told.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(one.stderr);
-    expect(one.stderr).toContain('skipped 3 malformed lines (lines 31, 62, 93)');
+    expect(many.told.warnings).toEqual(one.warnings);
+    expect(one.warnings.join('\n')).toContain('skipped 3 malformed lines (lines 31, 62, 93)');
   });
 });
 
@@ -218,8 +220,8 @@ describe('readInParallel at the edges', () => {
     const one = await inOneThread([file], everyTrace, 50);
     const many = await inBlocks([file], everyTrace, 2, 50);
     expect(many.result).toEqual(one.result);
-    expect(one.stderr).toContain('1 span arrived more than 50 spans after the rest of their trace');
-    expect(many.told.warnings.map((w) => `warning: ${w}\n`).join('')).toBe(one.stderr);
+    expect(one.warnings.join('\n')).toContain('1 span arrived more than 50 spans after the rest of their trace');
+    expect(many.told.warnings).toEqual(one.warnings);
   });
 
   it('reads a file that starts with a byte order mark', async () => {
@@ -233,15 +235,15 @@ describe('readInParallel at the edges', () => {
   });
 
   it('leaves a forced --input-format otlp-proto to one thread', async () => {
-    const read: ParallelRead = { sources: [DEMO], jobs: 2, window: DEFAULT_WINDOW_SPANS, format: 'otlp-proto', filter: { where: [] }, timeWindow: null };
-    expect(await readInParallel(read, everyTrace, startAnalysis(everyTrace), quietIo(), inThreadRunner)).toBeNull();
+    const plan: ReadPlan = { sources: [DEMO], jobs: 2, window: DEFAULT_WINDOW_SPANS, format: 'otlp-proto', strict: false, backend: null, timeWindow: null, filter: { where: [] } };
+    expect(await readInParallel(plan, await expandSources(plan.sources, quietIo()), everyTrace, startAnalysis(everyTrace), inThreadRunner)).toBeNull();
   });
 });
 
 describe('a failing block', () => {
   it('fails the read with its error, without waiting for the block before it', async () => {
     const accumulator = startAnalysis(everyTrace);
-    const read: ParallelRead = { sources: [DEMO], jobs: 3, window: DEFAULT_WINDOW_SPANS, filter: { where: [] }, timeWindow: null };
+    const plan: ReadPlan = { sources: [DEMO], jobs: 3, window: DEFAULT_WINDOW_SPANS, strict: false, backend: null, timeWindow: null, filter: { where: [] } };
     let stopped = 0;
     const failing: BlockRunner = (task, links) => {
       // The last block fails before handing anything back; the others would wait for it.
@@ -249,7 +251,7 @@ describe('a failing block', () => {
       const run = inThreadRunner(task, links);
       return { done: run.done, stop: () => (stopped++, run.stop()) };
     };
-    await expect(readInParallel(read, everyTrace, accumulator, quietIo(), failing)).rejects.toThrow('cannot read x: permission denied');
+    await expect(readInParallel(plan, await expandSources(plan.sources, quietIo()), everyTrace, accumulator, failing)).rejects.toThrow('cannot read x: permission denied');
     expect(stopped).toBe(3);
   });
 });

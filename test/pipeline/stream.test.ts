@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeInput, InputDecoder } from '../../src/formats/index.js';
 import { processIo } from '../../src/io.js';
 import type { SpanRecord, Trace } from '../../src/model/span.js';
-import { loadTraces, streamTraces } from '../../src/pipeline/stream.js';
+import { loadTraces } from '../../src/pipeline/read.js';
+import { streamTraces } from '../../src/pipeline/stream.js';
+import { expandSources } from '../../src/sources/files.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const DEMO = `${REPO_ROOT}fixtures/demo/llm-gateway.otlp.jsonl`;
@@ -53,9 +55,9 @@ describe('InputDecoder', () => {
 
 describe('streamTraces', () => {
   it('gives the same traces with a small window as reading the whole file', async () => {
-    const whole = (await loadTraces({ sources: [DEMO] }, processIo())).traces.sort(byId).map(canonical);
+    const whole = (await loadTraces([DEMO], processIo())).value.sort(byId).map(canonical);
     const streamed: Trace[] = [];
-    const result = await streamTraces({ sources: [DEMO], window: 300 }, processIo(), (t) => streamed.push(t));
+    const result = await streamTraces({ strict: false, window: 300 }, await expandSources([DEMO], processIo()), (t) => streamed.push(t));
     expect(result.warnings).toEqual([]);
     expect(streamed.sort(byId).map(canonical)).toEqual(whole);
   });
@@ -63,7 +65,7 @@ describe('streamTraces', () => {
   it('hands traces on before the input ends when the window is small', async () => {
     let handedBeforeEnd = 0;
     let ended = false;
-    await streamTraces({ sources: [DEMO], window: 100 }, processIo(), () => {
+    await streamTraces({ strict: false, window: 100 }, await expandSources([DEMO], processIo()), () => {
       if (!ended) handedBeforeEnd++;
     });
     ended = true;
@@ -72,7 +74,7 @@ describe('streamTraces', () => {
 
   it('says so when a window too small splits traces', async () => {
     const streamed: Trace[] = [];
-    const result = await streamTraces({ sources: [DEMO], window: 5 }, processIo(), (t) => streamed.push(t));
+    const result = await streamTraces({ strict: false, window: 5 }, await expandSources([DEMO], processIo()), (t) => streamed.push(t));
     expect(streamed.length).toBeGreaterThan(60);
     expect(streamed.reduce((n, t) => n + t.spans.length, 0)).toBe(702);
     expect(result.warnings).toHaveLength(1);

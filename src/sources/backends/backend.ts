@@ -4,7 +4,6 @@ import type { Decoded } from '../../formats/decoder.js';
 import type { SpanRecord } from '../../model/span.js';
 import type { BackendConfig, BackendKind, TimeWindow } from './config.js';
 import type { HttpClient } from './http.js';
-import type { Progress } from './progress.js';
 
 /**
  * A tracing backend as a source of traces. Each client translates tracectl's filter into
@@ -48,6 +47,14 @@ export interface SearchResult {
   /** More traces matched than were fetched (`--max-traces` was reached). */
   truncated: boolean;
 }
+
+/** A line of progress (`fetched 120/500 traces`) while a backend is queried; the caller draws it. */
+export interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { update: () => undefined, stop: () => undefined };
 
 /** What every client is built from. */
 export interface BackendContext {

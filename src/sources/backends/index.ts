@@ -1,9 +1,7 @@
-import type { Io } from '../../io.js';
-import type { Backend, BackendFactory } from './backend.js';
+import type { Backend, BackendFactory, Progress } from './backend.js';
 import type { BackendConfig, BackendKind } from './config.js';
 import { HttpClient } from './http.js';
 import { createJaegerBackend } from './jaeger.js';
-import { silentProgress, startProgress, type Progress } from './progress.js';
 import { createTempoBackend } from './tempo.js';
 import { createZipkinBackend } from './zipkin.js';
 
@@ -25,11 +23,9 @@ export interface OpenBackend {
   close(): Promise<void>;
 }
 
-/** Opens a client for `config`; `--verbose` lines go to `log`. */
-export async function openBackend(config: BackendConfig, io: Io, log?: (line: string) => void): Promise<OpenBackend> {
+/** Opens a client for `config`; `--verbose` lines go to `log`, progress to `progress`. */
+export async function openBackend(config: BackendConfig, progress: Progress, log?: (line: string) => void): Promise<OpenBackend> {
   const http = await HttpClient.open(config, log);
-  // --verbose logs every request on stderr: a spinner there would garble those lines.
-  const progress = log === undefined ? await startProgress(io) : silentProgress;
   const backend = backends[config.kind]({ http, config, progress });
   return {
     backend,
@@ -41,5 +37,5 @@ export async function openBackend(config: BackendConfig, io: Io, log?: (line: st
   };
 }
 
-export type { Backend, SearchRequest, SearchResult } from './backend.js';
+export { silentProgress, type Backend, type Progress, type SearchRequest, type SearchResult } from './backend.js';
 export { backendKinds, type BackendConfig, type BackendKind, type TimeWindow } from './config.js';

@@ -1,12 +1,5 @@
-import type { Io, OutputStream } from '../../io.js';
-
-/** A line of progress (`fetched 120/500 traces`) while a backend is queried. */
-export interface Progress {
-  update(text: string): void;
-  stop(): void;
-}
-
-export const silentProgress: Progress = { update: () => undefined, stop: () => undefined };
+import type { Io, OutputStream } from '../io.js';
+import { silentProgress, type Progress } from '../sources/backends/backend.js';
 
 /**
  * A spinner on stderr when stderr is a terminal; nothing at all otherwise (a pipe or a log

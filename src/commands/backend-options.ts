@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Io } from '../io.js';
+import { UsageError } from '../model/errors.js';
+import { cleanText } from '../report/sanitize.js';
+import { parseBackendSpec, parseHeader, parseTimeOption, SECRET_HEADER, type BackendConfig, type TimeWindow } from '../sources/backends/config.js';
+import { countOption, durationOption, type CommonOptions } from './options.js';
+
+/** Where a backend is and how to talk to it; every command takes these (see "Backends" in the README). */
+export interface BackendOptions {
+  /** `KIND:URL`; else TRACECTL_BACKEND. */
+  backend?: string;
+  header?: string[];
+  /** Else TRACECTL_TOKEN. */
+  token?: string;
+  /** `USER:PASSWORD`; else TRACECTL_USER. */
+  user?: string;
+  orgId?: string;
+  tenant?: string;
+  insecure?: boolean;
+  caFile?: string;
+  since?: string;
+  from?: string;
+  to?: string;
+  maxTraces?: string;
+  concurrency?: string;
+  timeout?: string;
+  deadline?: string;
+  protobuf?: boolean;
+  allowPartial?: boolean;
+}
+
+/** Backend defaults (README "Backends"). */
+export const BACKEND_DEFAULTS = { since: '1h', maxTraces: 1000, concurrency: 8, timeout: '30s', deadline: '5m' } as const;
+
+/**
+ * The backend to read from, or null for files. `--backend` and file arguments together are
+ * a usage error (one source of truth per run); `TRACECTL_BACKEND` applies only when no file
+ * is named, so an exported variable never hides the files a user names.
+ */
+export async function resolveBackend(sources: readonly string[], opts: CommonOptions, io: Io): Promise<BackendConfig | null> {
+  let text: string | undefined;
+  let from: string;
+  if (opts.backend !== undefined) {
+    if (sources.length > 0) {
+      throw new UsageError(`--backend reads traces from the backend, so ${cleanText(sources.join(', '))} would be ignored: drop the file arguments, or drop --backend to read the files`);
+    }
+    text = opts.backend;
+    from = '--backend';
+  } else {
+    const env = io.env.TRACECTL_BACKEND;
+    if (env === undefined || env.trim() === '' || sources.length > 0) return null;
+    text = env.trim();
+    from = 'TRACECTL_BACKEND';
+  }
+  const spec = parseBackendSpec(text, from);
+  const headers: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const raw of opts.header ?? []) {
+    const [name, value] = parseHeader(raw);
+    headers[name] = value;
+    if (SECRET_HEADER.test(name)) secrets.push(value);
+  }
+  const token = opts.token ?? nonEmpty(io.env.TRACECTL_TOKEN);
+  const user = opts.user ?? nonEmpty(io.env.TRACECTL_USER) ?? (spec.user === undefined ? undefined : `${spec.user}:${spec.password ?? ''}`);
+  if (token !== undefined && user !== undefined) throw new UsageError('give either a bearer token (--token, TRACECTL_TOKEN) or basic credentials (--user, TRACECTL_USER, or user:password in the URL), not both');
+  const hasAuthHeader = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  if ((token !== undefined || user !== undefined) && hasAuthHeader) throw new UsageError('--header Authorization and --token/--user both set credentials: keep one');
+  if (token !== undefined) {
+    headers.authorization = `Bearer ${token}`;
+    secrets.push(token, headers.authorization);
+  } else if (user !== undefined) {
+    const colon = user.indexOf(':');
+    if (colon < 0) throw new UsageError('--user (or TRACECTL_USER) must be USER:PASSWORD');
+    const password = user.slice(colon + 1);
+    const basic = Buffer.from(user, 'utf8').toString('base64');
+    headers.authorization = `Basic ${basic}`;
+    secrets.push(basic, headers.authorization);
+    if (password !== '') secrets.push(password);
+  }
+  for (const [name, value] of [['X-Scope-OrgID', opts.orgId], ['x-tenant', opts.tenant]] as const) {
+    if (value === undefined) continue;
+    if (value.trim() === '' || /[\r\n\0]/.test(value)) throw new UsageError(`${name === 'x-tenant' ? '--tenant' : '--org-id'} must be a non-empty single line`);
+    headers[name] = value.trim();
+  }
+  let ca: string | undefined;
+  if (opts.caFile !== undefined) {
+    ca = await readFile(resolve(io.cwd, opts.caFile), 'utf8').catch((error: unknown) => {
+      throw new UsageError(`cannot read --ca-file ${cleanText(opts.caFile!)}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    });
+  }
+  const config: BackendConfig = {
+    kind: spec.kind,
+    url: spec.url,
+    headers,
+    secrets: secrets.filter((s) => s !== ''),
+    insecure: opts.insecure === true,
+    timeoutMs: durationOption('--timeout', opts.timeout ?? BACKEND_DEFAULTS.timeout),
+    deadlineMs: durationOption('--deadline', opts.deadline ?? BACKEND_DEFAULTS.deadline),
+    concurrency: opts.concurrency === undefined ? BACKEND_DEFAULTS.concurrency : countOption('--concurrency', opts.concurrency),
+    maxTraces: opts.maxTraces === undefined ? BACKEND_DEFAULTS.maxTraces : countOption('--max-traces', opts.maxTraces),
+    protobuf: opts.protobuf === true,
+    allowPartial: opts.allowPartial === true,
+  };
+  if (ca !== undefined) config.ca = ca;
+  if (config.timeoutMs <= 0 || config.deadlineMs <= 0) throw new UsageError('--timeout and --deadline must be longer than 0');
+  timeWindow(opts, io); // a bad --since/--from/--to is a usage error before anything is fetched
+  return config;
+}
+
+/** The search window: `--from`/`--to` (RFC 3339 or epoch seconds), else the last `--since` (1h). */
+export function timeWindow(opts: BackendOptions, io: Io): TimeWindow {
+  if (opts.since !== undefined && opts.from !== undefined) throw new UsageError('--since and --from both set where the window starts: keep one');
+  const endMs = opts.to === undefined ? io.now().getTime() : parseTimeOption('--to', opts.to);
+  const startMs = opts.from === undefined ? endMs - durationOption('--since', opts.since ?? BACKEND_DEFAULTS.since) : parseTimeOption('--from', opts.from);
+  if (startMs >= endMs) throw new UsageError(`the time window is empty: it starts (${new Date(startMs).toISOString()}) at or after it ends (${new Date(endMs).toISOString()})`);
+  return { startMs, endMs };
+}
+
+/** For files the window applies only when asked for (`--since`, `--from`, `--to`): files have no "now". */
+export function explicitWindow(opts: BackendOptions, io: Io): TimeWindow | null {
+  return opts.since === undefined && opts.from === undefined && opts.to === undefined ? null : timeWindow(opts, io);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
