@@ -85,8 +85,8 @@ describe('tracectl check on the demo', () => {
     expect(lines.at(-2)).toBe('7 budgets, 11 checks over 60 traces: 10 passed, 1 failed');
   });
 
-  it('prints what the README shows', async () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('prints what docs/ci.md shows', async () => {
+    const readme = readFileSync(new URL('../../docs/ci.md', import.meta.url), 'utf8');
     const command = `$ tracectl check --budgets ${EXAMPLE} ${DEMO_FORMATS.otlp}\n`;
     const start = readme.indexOf(command);
     expect(start).toBeGreaterThan(0);
