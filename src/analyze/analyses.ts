@@ -1,5 +1,6 @@
 import { combineAccumulators, type MergeableAccumulator } from './accumulator.js';
 import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
+import { BudgetAccumulator, type BudgetAnalysisOptions } from './budgets.js';
 import { CacheAccumulator, type CacheOptions } from './cache.js';
 import { DependencyAccumulator } from './deps.js';
 import { ErrorAccumulator, type ErrorRootsOptions } from './errors.js';
@@ -16,6 +17,8 @@ const analyses = {
   errors: (options: ErrorRootsOptions) => new ErrorAccumulator(options),
   cache: (options: CacheOptions) => new CacheAccumulator(options),
   deps: (_options: Record<string, never>) => new DependencyAccumulator(),
+  /** `tracectl check`: the budgets of a file (with the baseline, compared in `result`). */
+  check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
   analyze: (options: { top: number }) =>
     combineAccumulators({

@@ -1,12 +1,13 @@
+import { numberAttribute } from '../model/attributes.js';
+import { isErrorSpan, rootSpan } from '../model/error-span.js';
+import { operationKey } from '../model/operation.js';
+import { spanMatchesCondition } from '../model/query.js';
 import type { Ms, Span, Trace } from '../model/span.js';
-import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-file.js';
+import { foldTraces, type MergeableAccumulator } from './accumulator.js';
+import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-spec.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
-import { spanMatchesCondition } from '../model/query.js';
-import { percentile, sortedNumbers } from './stats.js';
-import { isErrorSpan, rootSpan } from '../model/error-span.js';
-import { numberAttribute } from '../model/attributes.js';
-import { operationKey } from '../model/operation.js';
+import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
 
 /**
  * Evaluates a budgets file over traces: the analysis behind `tracectl check`.
@@ -15,8 +16,10 @@ import { operationKey } from '../model/operation.js';
  * - The **samples** of a budget are its selected spans. A span selected with `root: true`
  *   (or by an empty select) is measured by its trace's duration; any other span by its own.
  * - `p(N)`, `avg`, `min`, `max`, `med`: over the samples' durations (percentiles as
- *   `stats.percentile`, linear interpolation). `count`: the number of samples.
- * - `error_rate`: the share of samples that are error spans (for roots: failed traces).
+ *   `stats.percentile`, linear interpolation, exact up to 10,000 samples and within 1% past
+ *   that). `count`: the number of samples.
+ * - `error_rate`: the share of samples that are error spans (`isErrorSpan`; for roots:
+ *   failed traces, as `errors` counts them).
  * - `hit_ratio`: hits over lookups among the samples that carry a cache hit/miss signal
  *   (`readCacheSignal`); no lookups is no data.
  * - `critical_share`: the samples' time on their trace's critical path over the summed
@@ -140,44 +143,265 @@ export const WORST_TRACES = 3;
 const MAX_OPERATIONS = 10;
 const ATTRIBUTION = 3;
 
-export function evaluateBudgets(traces: readonly Trace[], file: BudgetFile, options: EvaluateOptions = {}): CheckReport {
-  const ctx = new TraceCache();
-  const results: BudgetResult[] = [];
-  const budgets: BudgetSummary[] = [];
-  const warnings: string[] = [];
-  for (const budget of file.budgets) {
-    const selection = select(traces, budget.select);
-    const rows: BudgetResult[] = [];
-    const enough = selection.samples.length >= budget.minSamples;
-    const composition = criticalComposition(selection, ctx);
-    for (const assertion of budget.assertions) {
-      const { row, measured } = evaluateAssertion(budget, assertion, selection, enough, ctx);
-      rows.push(row);
-      const threshold = budget.regression ?? options.maxRegression ?? file.defaultRegression;
-      if (options.baseline && threshold !== null && row.reason !== 'too-few-samples') {
-        const regression = compareWithBaseline(budget, row, assertion, threshold, options.baseline, warnings);
-        if (regression?.status === 'fail') {
-          Object.assign(regression, worst({ ...assertion, op: regression.op, limit: regression.limit }, measured, selection, ctx));
-          regression.attribution = attribute(composition, options.baseline.budgets.get(budget.name) ?? []);
-        }
-        if (regression) rows.push(regression);
+/** How many traces each assertion keeps as candidates for its worst traces. */
+const CANDIDATES = WORST_TRACES;
+
+/** A trace as a candidate for an assertion's worst traces, with the critical path behind it. */
+interface Candidate {
+  traceId: string;
+  value: number;
+  breakdown: Breakdown | null;
+}
+
+/** What one assertion keeps while traces stream by: its worst traces, and for per-trace metrics the worst value. */
+interface AssertionState {
+  /** The `CANDIDATES` worst traces so far, worst first (ties by trace id). */
+  worst: Candidate[];
+}
+
+/** What one budget keeps while traces stream by: enough to give every metric and the composition. */
+interface BudgetTally {
+  samples: number;
+  traces: number;
+  /** The samples' durations (for roots, the trace's): percentiles, average, minimum, maximum. */
+  durations: SketchState;
+  minMs: Ms | null;
+  maxMs: Ms | null;
+  errors: number;
+  hits: number;
+  lookups: number;
+  criticalMs: ExactSum;
+  /** Summed durations of the traces holding a sample: the denominator of critical_share. */
+  tracesMs: ExactSum;
+  /** Critical-path time per operation inside the outermost samples, and how many there were. */
+  composition: Array<{ service: string; name: string; ms: ExactSum }>;
+  outermost: number;
+  assertions: AssertionState[];
+}
+
+/** A `BudgetAccumulator` as plain data, for `merge` in another thread. */
+export interface BudgetState {
+  traces: number;
+  budgets: BudgetTally[];
+}
+
+export interface BudgetAnalysisOptions extends EvaluateOptions {
+  file: BudgetFile;
+}
+
+/** Evaluates `file` over a list of traces: `BudgetAccumulator` folded over them. */
+export function evaluateBudgets(traces: Iterable<Trace>, file: BudgetFile, options: EvaluateOptions = {}): CheckReport {
+  return foldTraces(new BudgetAccumulator({ ...options, file }), traces);
+}
+
+interface LiveBudget {
+  budget: Budget;
+  matches: (span: Span) => boolean;
+  roots: boolean;
+  durations: QuantileSketch;
+  composition: Map<string, { service: string; name: string; ms: ExactSum }>;
+  tally: BudgetTally;
+}
+
+/**
+ * The budgets of a check, one trace at a time: each budget keeps counts, a percentile
+ * sketch of its samples' durations, exact sums, the critical-path composition per operation
+ * and, per assertion, its few worst traces with their breakdowns — never the traces. So
+ * `check` reads in memory bounded by `--window`, on several threads like the other analyses.
+ * Percentiles are exact up to 10,000 samples per budget and within 1% past that
+ * (`QuantileSketch`).
+ */
+export class BudgetAccumulator implements MergeableAccumulator<CheckReport, BudgetState> {
+  private readonly live: LiveBudget[];
+  private traces = 0;
+
+  constructor(private readonly options: BudgetAnalysisOptions) {
+    this.live = options.file.budgets.map((budget) => ({
+      budget,
+      matches: spanMatcher(budget.select),
+      roots: budget.select.root === true || isEmptySelect(budget.select),
+      durations: new QuantileSketch(),
+      composition: new Map(),
+      tally: {
+        samples: 0,
+        traces: 0,
+        durations: new QuantileSketch().state(),
+        minMs: null,
+        maxMs: null,
+        errors: 0,
+        hits: 0,
+        lookups: 0,
+        criticalMs: [],
+        tracesMs: [],
+        composition: [],
+        outermost: 0,
+        assertions: budget.assertions.map(() => ({ worst: [] })),
+      },
+    }));
+  }
+
+  add(trace: Trace): void {
+    this.traces++;
+    let rootPath: { sections: CriticalSection[]; bySpan: Map<string, Ms> } | null = null;
+    const path = (): { sections: CriticalSection[]; bySpan: Map<string, Ms> } => {
+      if (rootPath === null) {
+        const sections = criticalPath(trace);
+        rootPath = { sections, bySpan: criticalTimeBySpan(sections) };
+      }
+      return rootPath;
+    };
+    for (const live of this.live) {
+      const samples = selectSamples(trace, live);
+      if (samples.length > 0) this.addSamples(live, trace, samples, path);
+    }
+  }
+
+  private addSamples(live: LiveBudget, trace: Trace, picked: Sample[], path: () => { sections: CriticalSection[]; bySpan: Map<string, Ms> }): void {
+    const t = live.tally;
+    t.samples += picked.length;
+    t.traces++;
+    let errors = 0;
+    let hits = 0;
+    let lookups = 0;
+    for (const s of picked) {
+      live.durations.add(s.valueMs);
+      if (t.minMs === null || s.valueMs < t.minMs) t.minMs = s.valueMs;
+      if (t.maxMs === null || s.valueMs > t.maxMs) t.maxMs = s.valueMs;
+      if (isErrorSpan(s.span)) errors++;
+      const signal = readCacheSignal(s.span);
+      if (signal?.outcome === 'hit' || signal?.outcome === 'miss') {
+        lookups++;
+        if (signal.outcome === 'hit') hits++;
       }
     }
-    results.push(...rows);
-    const status: ResultStatus = rows.some((r) => r.status === 'fail') ? 'fail' : rows.some((r) => r.status === 'skip') ? 'skip' : 'pass';
-    budgets.push({
-      name: budget.name,
-      line: budget.line,
-      status,
-      samples: selection.samples.length,
-      traces: selection.byTrace.size,
-      minSamples: budget.minSamples,
-      onMissing: budget.onMissing,
-      select: budget.selectText,
-      criticalPath: composition,
+    t.errors += errors;
+    t.hits += hits;
+    t.lookups += lookups;
+    const bySpan = path().bySpan;
+    let criticalMs = 0;
+    for (const s of picked) criticalMs += bySpan.get(s.span.spanId) ?? 0;
+    addExact(t.criticalMs, criticalMs);
+    addExact(t.tracesMs, trace.durationMs);
+
+    // Composition: the critical path inside each outermost sample, so nested selections count once.
+    const selected = new Set(picked.map((s) => s.span.spanId));
+    for (const sample of picked) {
+      if (!live.roots && hasSelectedAncestor(trace, sample.span, selected)) continue;
+      t.outermost++;
+      const sections = live.roots ? path().sections : spanCriticalPath(trace, sample.span);
+      for (const section of sections) {
+        const span = trace.byId.get(section.spanId);
+        if (!span) continue;
+        const key = operationKey(span.service, span.name);
+        let op = live.composition.get(key);
+        if (!op) {
+          op = { service: span.service, name: span.name, ms: [] };
+          live.composition.set(key, op);
+        }
+        addExact(op.ms, section.endMs - section.startMs);
+      }
+    }
+
+    live.budget.assertions.forEach((assertion, i) => {
+      const measured = traceValue(assertion, trace, picked, { errors, hits, lookups, criticalMs });
+      if (measured === null) return;
+      const state = t.assertions[i]!;
+      const candidate = { traceId: trace.traceId, value: measured.value, breakdown: null };
+      if (!makesTheCut(state.worst, candidate, assertion)) return;
+      state.worst = keepWorst([...state.worst, { ...candidate, breakdown: breakdownFor(trace, measured.sample, live.roots, path) }], assertion);
     });
   }
-  return { traces: traces.length, passed: results.every((r) => r.status !== 'fail'), budgets, results, warnings };
+
+  state(): BudgetState {
+    return {
+      traces: this.traces,
+      budgets: this.live.map((live) => ({
+        ...live.tally,
+        durations: live.durations.state(),
+        composition: [...live.composition.values()].map((op) => ({ service: op.service, name: op.name, ms: [...op.ms] })),
+        criticalMs: [...live.tally.criticalMs],
+        tracesMs: [...live.tally.tracesMs],
+        assertions: live.tally.assertions.map((a) => ({ worst: a.worst.map((c) => ({ ...c })) })),
+      })),
+    };
+  }
+
+  merge(state: BudgetState): void {
+    if (state.budgets.length !== this.live.length) throw new Error('cannot merge the states of different budgets files');
+    this.traces += state.traces;
+    state.budgets.forEach((other, b) => {
+      const live = this.live[b]!;
+      const t = live.tally;
+      t.samples += other.samples;
+      t.traces += other.traces;
+      live.durations.merge(other.durations);
+      if (other.minMs !== null && (t.minMs === null || other.minMs < t.minMs)) t.minMs = other.minMs;
+      if (other.maxMs !== null && (t.maxMs === null || other.maxMs > t.maxMs)) t.maxMs = other.maxMs;
+      t.errors += other.errors;
+      t.hits += other.hits;
+      t.lookups += other.lookups;
+      for (const partial of other.criticalMs) addExact(t.criticalMs, partial);
+      for (const partial of other.tracesMs) addExact(t.tracesMs, partial);
+      t.outermost += other.outermost;
+      for (const op of other.composition) {
+        const key = operationKey(op.service, op.name);
+        let mine = live.composition.get(key);
+        if (!mine) {
+          mine = { service: op.service, name: op.name, ms: [] };
+          live.composition.set(key, mine);
+        }
+        for (const partial of op.ms) addExact(mine.ms, partial);
+      }
+      live.budget.assertions.forEach((assertion, i) => {
+        t.assertions[i]!.worst = keepWorst([...t.assertions[i]!.worst, ...other.assertions[i]!.worst], assertion);
+      });
+    });
+  }
+
+  result(): CheckReport {
+    const { options } = this;
+    const results: BudgetResult[] = [];
+    const budgets: BudgetSummary[] = [];
+    const warnings: string[] = [];
+    for (const live of this.live) {
+      const { budget, tally } = live;
+      const rows: BudgetResult[] = [];
+      const enough = tally.samples >= budget.minSamples;
+      const composition = [...live.composition.values()]
+        .map((op) => ({ service: op.service, name: op.name, ms: exactSum(op.ms) / tally.outermost }))
+        .sort(byMsThenName)
+        .slice(0, MAX_OPERATIONS);
+      budget.assertions.forEach((assertion, i) => {
+        const worst = tally.assertions[i]!.worst;
+        const actual = actualValue(assertion, live, worst);
+        const row = assertionRow(budget, assertion, tally, actual, enough, worst);
+        rows.push(row);
+        const threshold = budget.regression ?? options.maxRegression ?? options.file.defaultRegression;
+        if (options.baseline && threshold !== null && row.reason !== 'too-few-samples') {
+          const regression = compareWithBaseline(budget, row, assertion, threshold, options.baseline, warnings);
+          if (regression?.status === 'fail') {
+            Object.assign(regression, worstOf(worst, regression.op, regression.limit));
+            regression.attribution = attribute(composition, options.baseline.budgets.get(budget.name) ?? []);
+          }
+          if (regression) rows.push(regression);
+        }
+      });
+      results.push(...rows);
+      const status: ResultStatus = rows.some((r) => r.status === 'fail') ? 'fail' : rows.some((r) => r.status === 'skip') ? 'skip' : 'pass';
+      budgets.push({
+        name: budget.name,
+        line: budget.line,
+        status,
+        samples: tally.samples,
+        traces: tally.traces,
+        minSamples: budget.minSamples,
+        onMissing: budget.onMissing,
+        select: budget.selectText,
+        criticalPath: composition,
+      });
+    }
+    return { traces: this.traces, passed: results.every((r) => r.status !== 'fail'), budgets, results, warnings };
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -185,68 +409,36 @@ export function evaluateBudgets(traces: readonly Trace[], file: BudgetFile, opti
 // ---------------------------------------------------------------------------------------
 
 interface Sample {
-  trace: Trace;
   span: Span;
   /** Duration the sample is measured by. */
   valueMs: Ms;
-}
-
-interface Selection {
-  samples: Sample[];
-  byTrace: Map<Trace, Sample[]>;
-  /** Samples stand for whole traces (root: true or an empty select). */
-  roots: boolean;
 }
 
 function isEmptySelect(s: BudgetSelect): boolean {
   return s.service === undefined && s.name === undefined && s.kind === undefined && s.root === undefined && s.where.length === 0;
 }
 
-/** The spans a budget measures. An empty select is every trace's root. */
-function select(traces: readonly Trace[], s: BudgetSelect): Selection {
-  const roots = s.root === true || isEmptySelect(s);
+function spanMatcher(s: BudgetSelect): (span: Span) => boolean {
   const service = s.service === undefined ? null : globToRegExp(s.service);
   const name = s.name === undefined ? null : globToRegExp(s.name);
-  const matches = (span: Span): boolean =>
+  return (span) =>
     (service === null || service.test(span.service)) &&
     (name === null || name.test(span.name)) &&
     (s.kind === undefined || span.kind === s.kind) &&
     s.where.every((c) => spanMatchesCondition(span, c));
-  const samples: Sample[] = [];
-  const byTrace = new Map<Trace, Sample[]>();
-  for (const trace of traces) {
-    const root = rootSpan(trace);
-    const candidates = roots ? (root ? [root] : []) : trace.spans;
-    const picked: Sample[] = [];
-    for (const span of candidates) {
-      if (s.root === false && span === root) continue;
-      if (!matches(span)) continue;
-      picked.push({ trace, span, valueMs: roots ? trace.durationMs : span.durationMs });
-    }
-    if (picked.length > 0) {
-      samples.push(...picked);
-      byTrace.set(trace, picked);
-    }
-  }
-  return { samples, byTrace, roots };
 }
 
-// ---------------------------------------------------------------------------------------
-// Critical paths, computed once per trace (and per sample subtree)
-// ---------------------------------------------------------------------------------------
-
-class TraceCache {
-  private readonly paths = new Map<Trace, { sections: CriticalSection[]; bySpan: Map<string, Ms> }>();
-
-  path(trace: Trace): { sections: CriticalSection[]; bySpan: Map<string, Ms> } {
-    let p = this.paths.get(trace);
-    if (!p) {
-      const sections = criticalPath(trace);
-      p = { sections, bySpan: criticalTimeBySpan(sections) };
-      this.paths.set(trace, p);
-    }
-    return p;
+/** The spans of one trace a budget measures. An empty select is the trace's root. */
+function selectSamples(trace: Trace, live: LiveBudget): Sample[] {
+  const root = rootSpan(trace);
+  const candidates = live.roots ? (root ? [root] : []) : trace.spans;
+  const picked: Sample[] = [];
+  for (const span of candidates) {
+    if (live.budget.select.root === false && span === root) continue;
+    if (!live.matches(span)) continue;
+    picked.push({ span, valueMs: live.roots ? trace.durationMs : span.durationMs });
   }
+  return picked;
 }
 
 /**
@@ -258,10 +450,6 @@ class TraceCache {
 export function spanCriticalPath(trace: Trace, span: Span): CriticalSection[] {
   const asyncSpanIds = trace.asyncSpanIds.has(span.spanId) ? new Set<string>() : trace.asyncSpanIds;
   return criticalPath({ ...trace, roots: [span], asyncSpanIds });
-}
-
-function sectionsOf(sample: Sample, roots: boolean, ctx: TraceCache): CriticalSection[] {
-  return roots ? ctx.path(sample.trace).sections : spanCriticalPath(sample.trace, sample.span);
 }
 
 function byOperation(trace: Trace, sections: readonly CriticalSection[]): Map<string, OperationTime> {
@@ -278,28 +466,6 @@ function byOperation(trace: Trace, sections: readonly CriticalSection[]): Map<st
 }
 
 const byMsThenName = (a: OperationTime, b: OperationTime): number => b.ms - a.ms || a.name.localeCompare(b.name) || a.service.localeCompare(b.service);
-
-/** Mean critical time per outermost sample, by operation (see `BudgetSummary.criticalPath`). */
-function criticalComposition(selection: Selection, ctx: TraceCache): OperationTime[] {
-  const totals = new Map<string, OperationTime>();
-  let outermost = 0;
-  for (const [trace, samples] of selection.byTrace) {
-    const selected = new Set(samples.map((s) => s.span.spanId));
-    for (const sample of samples) {
-      if (!selection.roots && hasSelectedAncestor(trace, sample.span, selected)) continue;
-      outermost++;
-      for (const [key, op] of byOperation(trace, sectionsOf(sample, selection.roots, ctx))) {
-        const total = totals.get(key) ?? { service: op.service, name: op.name, ms: 0 };
-        total.ms += op.ms;
-        totals.set(key, total);
-      }
-    }
-  }
-  return [...totals.values()]
-    .map((op) => ({ ...op, ms: op.ms / outermost }))
-    .sort(byMsThenName)
-    .slice(0, MAX_OPERATIONS);
-}
 
 function hasSelectedAncestor(trace: Trace, span: Span, selected: ReadonlySet<string>): boolean {
   // Bounded by the span's depth: the builder has broken parent cycles.
@@ -321,15 +487,19 @@ function breakdownOf(trace: Trace, span: Span, sections: readonly CriticalSectio
   };
 }
 
+/**
+ * The critical path behind a worst trace: for duration metrics the path inside the worst
+ * sample, otherwise (and for roots) the whole trace's.
+ */
+function breakdownFor(trace: Trace, sample: Sample | null, roots: boolean, path: () => { sections: CriticalSection[] }): Breakdown | null {
+  if (sample && !roots) return breakdownOf(trace, sample.span, spanCriticalPath(trace, sample.span), sample.span.durationMs);
+  const root = rootSpan(trace);
+  return root ? breakdownOf(trace, root, path().sections, trace.durationMs) : null;
+}
+
 // ---------------------------------------------------------------------------------------
 // Metrics
 // ---------------------------------------------------------------------------------------
-
-/** A metric's value, and per trace the value that ranks traces for "worst traces". */
-interface Measured {
-  actual: number | null;
-  perTrace: { trace: Trace; value: number; worstSample?: Sample }[];
-}
 
 /** Higher is worse for `<` and `<=`, lower for `>` and `>=`; `==` any distance from the limit. */
 function badness(op: Operator, value: number, limit: number): number {
@@ -355,108 +525,101 @@ export function compare(actual: number, op: Operator, limit: number): boolean {
   }
 }
 
-function measure(assertion: Assertion, selection: Selection, ctx: TraceCache): Measured {
+/** Worst first, ties by trace id: an order that does not depend on the order traces arrive in. */
+function rank(assertion: Pick<Assertion, 'op' | 'limit'>): (a: Candidate, b: Candidate) => number {
+  const { op, limit } = assertion;
+  return (a, b) => badness(op, b.value, limit) - badness(op, a.value, limit) || compareText(a.traceId, b.traceId);
+}
+
+function keepWorst(candidates: Candidate[], assertion: Assertion): Candidate[] {
+  return candidates.sort(rank(assertion)).slice(0, CANDIDATES);
+}
+
+/** Whether a trace would be among the worst kept, before its breakdown is worked out. */
+function makesTheCut(worst: readonly Candidate[], candidate: Candidate, assertion: Assertion): boolean {
+  return worst.length < CANDIDATES || rank(assertion)(candidate, worst[worst.length - 1]!) < 0;
+}
+
+/**
+ * One trace's value of a metric (what ranks it among the worst traces), and for duration
+ * metrics the sample that gave it; null when the trace has no value (no lookups, no
+ * attribute).
+ */
+function traceValue(
+  assertion: Assertion,
+  trace: Trace,
+  picked: readonly Sample[],
+  counts: { errors: number; hits: number; lookups: number; criticalMs: Ms },
+): { value: number; sample: Sample | null } | null {
   const { metric, op, limit } = assertion;
-  const samples = selection.samples;
-  const traces = [...selection.byTrace];
-  const worse = (a: number, b: number): boolean => badness(op, a, limit) > badness(op, b, limit);
   switch (metric.kind) {
     case 'percentile':
     case 'avg':
     case 'min':
     case 'max':
     case 'med': {
-      const sorted = sortedNumbers(samples.map((s) => s.valueMs));
-      let actual: number | null = null;
-      if (sorted.length > 0) {
-        if (metric.kind === 'percentile') actual = percentile(sorted, metric.p);
-        else if (metric.kind === 'med') actual = percentile(sorted, 50);
-        else if (metric.kind === 'min') actual = sorted[0]!;
-        else if (metric.kind === 'max') actual = sorted[sorted.length - 1]!;
-        else actual = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-      }
       // A trace is as bad as its worst sample.
-      const perTrace = traces.map(([trace, picked]) => {
-        let worst = picked[0]!;
-        for (const s of picked) if (worse(s.valueMs, worst.valueMs)) worst = s;
-        return { trace, value: worst.valueMs, worstSample: worst };
-      });
-      return { actual, perTrace };
+      let worst = picked[0]!;
+      for (const s of picked) if (badness(op, s.valueMs, limit) > badness(op, worst.valueMs, limit)) worst = s;
+      return { value: worst.valueMs, sample: worst };
     }
     case 'count':
-      return { actual: samples.length, perTrace: traces.map(([trace, picked]) => ({ trace, value: picked.length })) };
-    case 'error_rate': {
-      const errors = samples.filter((s) => isErrorSpan(s.span)).length;
-      return {
-        actual: samples.length > 0 ? errors / samples.length : null,
-        perTrace: traces.map(([trace, picked]) => ({ trace, value: picked.filter((s) => isErrorSpan(s.span)).length / picked.length })),
-      };
-    }
-    case 'hit_ratio': {
-      let hits = 0;
-      let lookups = 0;
-      const perTrace: Measured['perTrace'] = [];
-      for (const [trace, picked] of traces) {
-        let h = 0;
-        let n = 0;
-        for (const s of picked) {
-          const signal = readCacheSignal(s.span);
-          if (signal?.outcome === 'hit' || signal?.outcome === 'miss') {
-            n++;
-            if (signal.outcome === 'hit') h++;
-          }
-        }
-        if (n > 0) perTrace.push({ trace, value: h / n });
-        hits += h;
-        lookups += n;
-      }
-      return { actual: lookups > 0 ? hits / lookups : null, perTrace };
-    }
-    case 'critical_share': {
-      let critical = 0;
-      let total = 0;
-      const perTrace = traces.map(([trace, picked]) => {
-        const bySpan = ctx.path(trace).bySpan;
-        const ms = picked.reduce((sum, s) => sum + (bySpan.get(s.span.spanId) ?? 0), 0);
-        critical += ms;
-        total += trace.durationMs;
-        return { trace, value: trace.durationMs > 0 ? ms / trace.durationMs : 0 };
-      });
-      return { actual: total > 0 ? critical / total : null, perTrace };
-    }
     case 'count_per_trace':
+      return { value: picked.length, sample: null };
+    case 'error_rate':
+      return { value: counts.errors / picked.length, sample: null };
+    case 'hit_ratio':
+      return counts.lookups > 0 ? { value: counts.hits / counts.lookups, sample: null } : null;
+    case 'critical_share':
+      return { value: trace.durationMs > 0 ? counts.criticalMs / trace.durationMs : 0, sample: null };
     case 'sum_per_trace': {
-      const perTrace: Measured['perTrace'] = [];
-      const attribute = metric.kind === 'sum_per_trace' ? metric.attribute : null;
-      for (const [trace, picked] of traces) {
-        if (attribute === null) {
-          perTrace.push({ trace, value: picked.length });
-          continue;
+      let total = 0;
+      let found = false;
+      for (const s of picked) {
+        const v = numberAttribute(s.span.attributes[metric.attribute]);
+        if (v !== null) {
+          total += v;
+          found = true;
         }
-        let total = 0;
-        let found = false;
-        for (const s of picked) {
-          const v = numberAttribute(s.span.attributes[attribute]);
-          if (v !== null) {
-            total += v;
-            found = true;
-          }
-        }
-        if (found) perTrace.push({ trace, value: total });
       }
-      let actual: number | null = null;
-      for (const t of perTrace) if (actual === null || worse(t.value, actual)) actual = t.value;
-      return { actual, perTrace };
+      return found ? { value: total, sample: null } : null;
     }
   }
 }
 
-function evaluateAssertion(budget: Budget, assertion: Assertion, selection: Selection, enough: boolean, ctx: TraceCache): { row: BudgetResult; measured: Measured } {
-  const measured = measure(assertion, selection, ctx);
-  return { row: assertionRow(budget, assertion, selection, measured, enough, ctx), measured };
+/** The metric's value over everything the budget saw; null without data. */
+function actualValue(assertion: Assertion, live: LiveBudget, worst: readonly Candidate[]): number | null {
+  const { metric } = assertion;
+  const t = live.tally;
+  switch (metric.kind) {
+    case 'percentile':
+      return t.samples > 0 ? live.durations.percentile(metric.p) : null;
+    case 'med':
+      return t.samples > 0 ? live.durations.percentile(50) : null;
+    case 'min':
+      return t.minMs;
+    case 'max':
+      return t.maxMs;
+    case 'avg':
+      return t.samples > 0 ? live.durations.total / t.samples : null;
+    case 'count':
+      return t.samples;
+    case 'error_rate':
+      return t.samples > 0 ? t.errors / t.samples : null;
+    case 'hit_ratio':
+      return t.lookups > 0 ? t.hits / t.lookups : null;
+    case 'critical_share': {
+      const total = exactSum(t.tracesMs);
+      return total > 0 ? exactSum(t.criticalMs) / total : null;
+    }
+    case 'count_per_trace':
+    case 'sum_per_trace':
+      // The budget breaks if any trace breaks it: the worst trace's value.
+      return worst[0]?.value ?? null;
+  }
 }
 
-function assertionRow(budget: Budget, assertion: Assertion, selection: Selection, measured: Measured, enough: boolean, ctx: TraceCache): BudgetResult {
+function assertionRow(budget: Budget, assertion: Assertion, tally: BudgetTally, actual: number | null, enough: boolean, worst: readonly Candidate[]): BudgetResult {
   const base = {
     budget: budget.name,
     kind: 'assertion' as const,
@@ -465,48 +628,32 @@ function assertionRow(budget: Budget, assertion: Assertion, selection: Selection
     op: assertion.op,
     unit: assertion.unit,
     line: assertion.line,
-    actual: measured.actual,
+    actual,
     limit: assertion.limit,
     limitText: assertion.limitText,
-    samples: selection.samples.length,
-    traces: selection.byTrace.size,
+    samples: tally.samples,
+    traces: tally.traces,
     minSamples: budget.minSamples,
     worstTraces: [],
     breakdown: null,
   };
   const missing: ResultStatus = budget.onMissing === 'skip' ? 'skip' : 'fail';
   if (!enough) return { ...base, status: missing, reason: 'too-few-samples' };
-  if (measured.actual === null) return { ...base, status: missing, reason: 'no-data' };
-  if (compare(measured.actual, assertion.op, assertion.limit)) return { ...base, status: 'pass', reason: 'met' };
-  const { worstTraces, breakdown } = worst(assertion, measured, selection, ctx);
-  return { ...base, status: 'fail', reason: 'broken', worstTraces, breakdown };
+  if (actual === null) return { ...base, status: missing, reason: 'no-data' };
+  if (compare(actual, assertion.op, assertion.limit)) return { ...base, status: 'pass', reason: 'met' };
+  return { ...base, status: 'fail', reason: 'broken', ...worstOf(worst, assertion.op, assertion.limit) };
 }
 
 /**
  * The traces to look at first when an assertion breaks: those that break it on their own,
  * worst first (when none does, as when many small counts add up, simply the worst ones);
- * and the critical path behind the first. For duration metrics that is the path inside
- * the worst sample, otherwise the whole trace's.
+ * and the critical path behind the first. Traces that break a limit are the worst by the
+ * same order, so they lead the candidates kept.
  */
-function worst(assertion: Assertion, measured: Measured, selection: Selection, ctx: TraceCache): { worstTraces: TraceValue[]; breakdown: Breakdown | null } {
-  const { op, limit } = assertion;
-  const ranked = [...measured.perTrace].sort(
-    (a, b) => badness(op, b.value, limit) - badness(op, a.value, limit) || a.trace.traceId.localeCompare(b.trace.traceId),
-  );
-  const breaking = ranked.filter((t) => !compare(t.value, op, limit));
-  const top = (breaking.length > 0 ? breaking : ranked).slice(0, WORST_TRACES);
-  const first = top[0];
-  let breakdown: Breakdown | null = null;
-  if (first) {
-    const sample = first.worstSample;
-    if (sample && !selection.roots) {
-      breakdown = breakdownOf(first.trace, sample.span, spanCriticalPath(first.trace, sample.span), sample.span.durationMs);
-    } else {
-      const root = rootSpan(first.trace);
-      if (root) breakdown = breakdownOf(first.trace, root, ctx.path(first.trace).sections, first.trace.durationMs);
-    }
-  }
-  return { worstTraces: top.map((t) => ({ traceId: t.trace.traceId, value: t.value })), breakdown };
+function worstOf(worst: readonly Candidate[], op: Operator, limit: number): { worstTraces: TraceValue[]; breakdown: Breakdown | null } {
+  const breaking = worst.filter((c) => !compare(c.value, op, limit));
+  const top = breaking.length > 0 ? breaking : worst;
+  return { worstTraces: top.map((c) => ({ traceId: c.traceId, value: c.value })), breakdown: top[0]?.breakdown ?? null };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -577,40 +724,6 @@ function attribute(current: readonly OperationTime[], before: readonly Operation
     .filter((c) => c.deltaMs > 0)
     .sort((a, b) => b.deltaMs - a.deltaMs || a.name.localeCompare(b.name) || a.service.localeCompare(b.service))
     .slice(0, ATTRIBUTION);
-}
-
-/**
- * Reads the `--json` output of an earlier check; null when `json` is not one. Only what a
- * comparison needs is kept: each assertion's actual value, and each budget's critical-path
- * composition (missing in a baseline only loses the attribution).
- */
-export function readBaseline(json: unknown): Baseline | null {
-  if (typeof json !== 'object' || json === null) return null;
-  const body = json as { schema?: unknown; results?: unknown; budgets?: unknown };
-  if (body.schema !== 'tracectl/v1' || !Array.isArray(body.results)) return null;
-  const results: Baseline['results'] = [];
-  for (const r of body.results as unknown[]) {
-    if (typeof r !== 'object' || r === null) return null;
-    const { name, metric, actual, kind } = r as Record<string, unknown>;
-    if (typeof name !== 'string' || typeof metric !== 'string') return null;
-    if (kind !== undefined && kind !== 'assertion') continue;
-    results.push({ name, metric, actual: typeof actual === 'number' && Number.isFinite(actual) ? actual : null });
-  }
-  const budgets = new Map<string, OperationTime[]>();
-  if (Array.isArray(body.budgets)) {
-    for (const b of body.budgets as unknown[]) {
-      const { name, criticalPath: ops } = (b ?? {}) as Record<string, unknown>;
-      if (typeof name !== 'string' || !Array.isArray(ops)) continue;
-      budgets.set(
-        name,
-        (ops as unknown[]).flatMap((o) => {
-          const { service, name: opName, msPerSample } = (o ?? {}) as Record<string, unknown>;
-          return typeof service === 'string' && typeof opName === 'string' && typeof msPerSample === 'number' ? [{ service, name: opName, ms: msPerSample }] : [];
-        }),
-      );
-    }
-  }
-  return { results, budgets };
 }
 
 /** `*` any run of characters (including `/`), `?` one character; everything else literal. */

@@ -1,6 +1,6 @@
 import type { Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
-import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, protocolFailure, rootSpan } from '../model/error-span.js';
+import { GRPC_CODE_NAMES, GRPC_DEADLINE_EXCEEDED, grpcStatus, httpStatus, isErrorSpan, isFailedTrace, protocolFailure, rootSpan } from '../model/error-span.js';
 import { compareText } from './stats.js';
 import { textAttribute } from '../model/attributes.js';
 import { traceStartNs } from '../model/time.js';
@@ -468,8 +468,7 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
     const { counts, groups } = this;
     const traceIndex = counts.traces++;
     const { errors, roles, failures } = traceFailures(trace);
-    const root = rootSpan(trace);
-    if (root !== undefined && errors.has(root.spanId)) counts.failedTraces++;
+    if (isFailedTrace(trace)) counts.failedTraces++;
     counts.errorSpans += errors.size;
     for (const role of roles.values()) {
       if (role === 'origin') counts.originSpans++;

@@ -1,19 +1,17 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { BudgetFile } from '../analyze/budget-file.js';
-import { evaluateBudgets, readBaseline, type Baseline } from '../analyze/budgets.js';
+import type { BudgetFile } from '../analyze/budget-spec.js';
+import type { Baseline, BudgetAnalysisOptions } from '../analyze/budgets.js';
 import { InputError, UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
-import { checkJson, renderAnnotations, renderCheck } from '../report/check.js';
+import { checkJson, renderAnnotations, renderCheck, readBaseline } from '../report/check.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
 import { describeFsError } from '../sources/files.js';
 import { addCommonOptions, addFilterOptions, renderContext, type CommonOptions, type FilterOptions } from './options.js';
-import { readSelected } from './read.js';
-import type { Trace } from '../model/span.js';
-import { eachSelectedTrace } from '../pipeline/read.js';
+import { analyzeSelected } from './read.js';
 
 export interface CheckOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -39,7 +37,7 @@ export const CHECK_FAILED = 1;
  */
 export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   // The YAML parser is loaded only by the command that reads YAML.
-  const { parseBudgetFile, parsePercentage } = await import('../analyze/budget-file.js');
+  const { parseBudgetFile, parsePercentage } = await import('./budgets-file.js');
   const file = await readBudgets(opts.budgets, io, parseBudgetFile);
   let maxRegression: number | undefined;
   if (opts.maxRegression !== undefined) {
@@ -53,9 +51,10 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   }
   const baseline = opts.baseline === undefined ? undefined : await readBaselineFile(opts.baseline, io);
 
-  const traces: Trace[] = [];
-  await readSelected(opts.sources, opts, io, async (plan, ctx) => ({ value: undefined, ...(await eachSelectedTrace(plan, ctx, (trace) => traces.push(trace))) }));
-  const report = evaluateBudgets(traces, file, { baseline, maxRegression });
+  const options: BudgetAnalysisOptions = { file };
+  if (baseline !== undefined) options.baseline = baseline;
+  if (maxRegression !== undefined) options.maxRegression = maxRegression;
+  const report = await analyzeSelected(opts.sources, opts, io, { name: 'check', options });
 
   const ctx = renderContext(opts, io);
   io.stdout.write(opts.json ? renderJson(checkJson(report)) : renderCheck(report, ctx));

@@ -7,6 +7,7 @@ import { cacheJson, renderCache } from './cache.js';
 import { depsJson, renderDepsTree } from './deps.js';
 import { errorsJson, renderErrors } from './errors.js';
 import { palette, type RenderContext } from './style.js';
+import type { AnalyzeJson } from './json-contract.js';
 
 /** The four analyses of `tracectl analyze`, run over the same traces. */
 export interface Analysis {
@@ -38,7 +39,7 @@ export function renderAnalysis(analysis: Analysis, view: AnalysisView, ctx: Rend
 }
 
 /** `analyze --json`: `{bottlenecks, errors, cache, deps}`, each as its own command prints it. */
-export function analysisJson(analysis: Analysis, view: AnalysisView): object {
+export function analysisJson(analysis: Analysis, view: AnalysisView): AnalyzeJson {
   return {
     bottlenecks: bottlenecksJson(analysis.bottlenecks, { top: view.top }),
     errors: errorsJson(analysis.errors),

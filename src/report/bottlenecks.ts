@@ -6,6 +6,7 @@ import { cleanAndTruncate } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
+import type { BandJson, BottlenecksJson } from './json-contract.js';
 
 export interface BottleneckView {
   /** Show at most this many operations (and band rows). */
@@ -129,7 +130,7 @@ function growth(change: number): string {
 const percentilesJson = (p: Percentiles): Percentiles => ({ p50: jsonMs(p.p50), p95: jsonMs(p.p95), p99: jsonMs(p.p99) });
 
 /** `bottlenecks --json` (DESIGN.md contract), limited to the operations shown. */
-export function bottlenecksJson(report: BottleneckReport, view: BottleneckView): object {
+export function bottlenecksJson(report: BottleneckReport, view: BottleneckView): BottlenecksJson {
   return {
     traces: report.traces,
     totalDurationMs: jsonMs(report.totalDurationMs),
@@ -164,6 +165,6 @@ export function bottlenecksJson(report: BottleneckReport, view: BottleneckView):
   };
 }
 
-function bandJson(b: BandComparison['fast']): object {
+function bandJson(b: BandComparison['fast']): BandJson {
   return { traces: b.traces, minDurationMs: jsonMs(b.minDurationMs), maxDurationMs: jsonMs(b.maxDurationMs) };
 }

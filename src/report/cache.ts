@@ -7,6 +7,7 @@ import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
+import type { CacheJson } from './json-contract.js';
 
 const NAME_MAX = 120;
 const ms = (value: number | null): string => formatDuration(value ?? NaN);
@@ -101,7 +102,7 @@ const latencyJson = (l: LatencyPercentiles): LatencyPercentiles => ({
 });
 
 /** `cache --json` (DESIGN.md contract: `caches[]`), with the prompt cache and warnings. */
-export function cacheJson(report: CacheReport): object {
+export function cacheJson(report: CacheReport): CacheJson {
   return {
     traces: report.traces,
     keys: report.keys,

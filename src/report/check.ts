@@ -1,5 +1,5 @@
-import type { Unit } from '../analyze/budget-file.js';
-import type { Breakdown, BudgetResult, CheckReport, OperationChange, ResultStatus } from '../analyze/budgets.js';
+import type { Unit } from '../analyze/budget-spec.js';
+import type { Baseline, Breakdown, BudgetResult, CheckReport, OperationChange, OperationTime, ResultStatus } from '../analyze/budgets.js';
 import { fitColumns, type FitColumn } from './columns.js';
 import { jsonMs } from './json.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
@@ -7,6 +7,7 @@ import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
+import { JSON_SCHEMA, type CheckBudgetJson, type CheckJson, type CheckResultJson } from './json-contract.js';
 
 /**
  * Renderers of `tracectl check`: the terminal table with the failures explained, the
@@ -270,7 +271,7 @@ function valueJson(value: number | null | undefined, unit: Unit): number | null 
  * results in file order. `budgets[].criticalPath` is what a later run's `--baseline`
  * attributes a regression with, so it is always included.
  */
-export function checkJson(report: CheckReport): object {
+export function checkJson(report: CheckReport): CheckJson {
   const count = (s: ResultStatus): number => report.results.filter((r) => r.status === s).length;
   return {
     passed: report.passed,
@@ -331,6 +332,41 @@ export function checkJson(report: CheckReport): object {
     })),
     warnings: report.warnings,
   };
+}
+
+/**
+ * Reads the `--json` output of an earlier check (`CheckJson`, what `checkJson` writes) as a
+ * baseline; null when `json` is not one. Only what a comparison needs is kept: each
+ * assertion's actual value, and each budget's critical-path composition (missing in a
+ * baseline only loses the attribution).
+ */
+export function readBaseline(json: unknown): Baseline | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const body = json as Partial<Record<keyof CheckJson | 'schema', unknown>>;
+  if (body.schema !== JSON_SCHEMA || !Array.isArray(body.results)) return null;
+  const results: Baseline['results'] = [];
+  for (const r of body.results as unknown[]) {
+    if (typeof r !== 'object' || r === null) return null;
+    const { name, metric, actual, kind } = r as Partial<Record<keyof CheckResultJson, unknown>>;
+    if (typeof name !== 'string' || typeof metric !== 'string') return null;
+    if (kind !== undefined && kind !== 'assertion') continue;
+    results.push({ name, metric, actual: typeof actual === 'number' && Number.isFinite(actual) ? actual : null });
+  }
+  const budgets = new Map<string, OperationTime[]>();
+  if (Array.isArray(body.budgets)) {
+    for (const b of body.budgets as unknown[]) {
+      const { name, criticalPath: ops } = (b ?? {}) as Partial<Record<keyof CheckBudgetJson, unknown>>;
+      if (typeof name !== 'string' || !Array.isArray(ops)) continue;
+      budgets.set(
+        name,
+        (ops as unknown[]).flatMap((o) => {
+          const { service, name: opName, msPerSample } = (o ?? {}) as Partial<Record<keyof CheckBudgetJson['criticalPath'][number], unknown>>;
+          return typeof service === 'string' && typeof opName === 'string' && typeof msPerSample === 'number' ? [{ service, name: opName, ms: msPerSample }] : [];
+        }),
+      );
+    }
+  }
+  return { results, budgets };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { padEnd, padStart, palette, type RenderContext } from './style.js';
 import { compareText } from '../analyze/stats.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
+import type { DepsJson } from './json-contract.js';
 
 /**
  * Renderers of the dependency map: a tree for the terminal, Mermaid and Graphviz DOT for
@@ -313,7 +314,7 @@ export function renderDot(map: DependencyMap): string {
 // ---------------------------------------------------------------------------------------
 
 /** `deps --json` (DESIGN.md): the contract's fields first, then ours. */
-export function depsJson(map: DependencyMap): object {
+export function depsJson(map: DependencyMap): DepsJson {
   return {
     traces: map.traces,
     services: map.services.map((s) => ({ name: s.name, spans: s.spans, errors: s.errors, entry: s.entry, virtual: s.virtual })),

@@ -1,9 +1,10 @@
 import type { ErrorReport, ErrorRootGroup } from '../analyze/errors.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { padStart, palette, type Palette, type RenderContext } from './style.js';
+import type { ErrorsJson } from './json-contract.js';
 
 /** `errors --json` (DESIGN.md contract): `{traces, failedTraces, roots[]}` and the counts behind them. */
-export function errorsJson(report: ErrorReport): object {
+export function errorsJson(report: ErrorReport): ErrorsJson {
   return {
     traces: report.traces,
     failedTraces: report.failedTraces,

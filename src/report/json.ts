@@ -1,21 +1,21 @@
 import type { TraceSummary } from '../analyze/trace-summary.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { Ms } from '../model/span.js';
+import { JSON_SCHEMA, type FindJson, type ShowJson, type TracectlJson } from './json-contract.js';
 
-/** The `--json` contract's version (DESIGN.md); bump on an incompatible change. */
-export const JSON_SCHEMA = 'tracectl/v1';
 
 /** Milliseconds rounded to whole nanoseconds, so floating-point noise does not reach scripts. */
 export function jsonMs(ms: Ms): number {
   return Math.round(ms * 1e6) / 1e6;
 }
 
-export function renderJson(body: object): string {
+/** One document of the contract (report/json-contract.ts), with its schema first. */
+export function renderJson(body: TracectlJson): string {
   return `${JSON.stringify({ schema: JSON_SCHEMA, ...body }, null, 2)}\n`;
 }
 
 /** `show --json`: the trace, its spans in tree order. */
-export function showJson(view: TraceView): object {
+export function showJson(view: TraceView): ShowJson {
   const { trace } = view;
   return {
     traceId: trace.traceId,
@@ -43,6 +43,6 @@ export function showJson(view: TraceView): object {
   };
 }
 
-export function findJson(rows: readonly TraceSummary[]): object {
+export function findJson(rows: readonly TraceSummary[]): FindJson {
   return { traces: rows.map((r) => ({ ...r, durationMs: jsonMs(r.durationMs) })) };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseBudgetFile } from '../../src/analyze/budget-file.js';
-import { evaluateBudgets, readBaseline, spanCriticalPath, type BudgetResult, type CheckReport, type EvaluateOptions } from '../../src/analyze/budgets.js';
+import { parseBudgetFile } from '../../src/commands/budgets-file.js';
+import { evaluateBudgets, spanCriticalPath, type BudgetResult, type CheckReport, type EvaluateOptions } from '../../src/analyze/budgets.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
-import { checkJson } from '../../src/report/check.js';
+import { checkJson, readBaseline } from '../../src/report/check.js';
 import { renderJson } from '../../src/report/json.js';
 import { records, sid, type SpanSketch } from '../helpers/spans.js';
 

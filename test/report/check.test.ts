@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseBudgetFile } from '../../src/analyze/budget-file.js';
-import { evaluateBudgets, readBaseline } from '../../src/analyze/budgets.js';
+import { parseBudgetFile } from '../../src/commands/budgets-file.js';
+import { evaluateBudgets } from '../../src/analyze/budgets.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
-import { checkJson, escapeData, escapeProperty, formatShare, formatValue, renderAnnotations, renderCheck } from '../../src/report/check.js';
+import { checkJson, escapeData, escapeProperty, formatShare, formatValue, renderAnnotations, renderCheck, readBaseline } from '../../src/report/check.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit, xmlAttr, xmlText } from '../../src/report/junit.js';
 import { markdownText, renderCheckMarkdown } from '../../src/report/markdown.js';
@@ -127,7 +127,7 @@ describe('values', () => {
 
 describe('checkJson', () => {
   it('has the contract fields, durations in ms and shares as fractions, in file order', () => {
-    const body = checkJson(demo) as { passed: boolean; results: Record<string, unknown>[]; budgets: Record<string, unknown>[] };
+    const body = checkJson(demo);
     expect(body.passed).toBe(false);
     for (const r of body.results) expect(Object.keys(r)).toEqual(expect.arrayContaining(['name', 'metric', 'actual', 'limit', 'passed']));
     expect(body.results.map((r) => r.name)).toEqual([

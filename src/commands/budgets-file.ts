@@ -1,8 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UsageError } from '../model/errors.js';
 import type { SpanKind } from '../model/span.js';
+import { DEFAULT_MIN_SAMPLES, METRIC_UNITS, type Assertion, type Budget, type BudgetFile, type BudgetSelect, type Metric, type OnMissing, type Operator, type Unit } from '../analyze/budget-spec.js';
 import { parseDuration } from '../model/duration.js';
-import { parseCondition, type Condition } from '../model/query.js';
+import { parseCondition } from '../model/query.js';
 
 /**
  * The budgets file of `tracectl check` (README "CI gate"): YAML, version 1.
@@ -21,82 +22,6 @@ import { parseCondition, type Condition } from '../model/query.js';
  * Every mistake is a `UsageError` (exit 2): a CI gate that quietly ignores a typo in its
  * configuration is worse than one that refuses to run. Unknown keys are mistakes too.
  */
-
-/** What the limit of a metric is measured in; a limit written in another unit is an error. */
-export type Unit = 'duration' | 'ratio' | 'number';
-export type Operator = '<' | '<=' | '>' | '>=' | '==';
-export type OnMissing = 'fail' | 'skip';
-
-export type Metric =
-  | { kind: 'percentile'; p: number }
-  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'error_rate' | 'hit_ratio' | 'critical_share' | 'count_per_trace' }
-  | { kind: 'sum_per_trace'; attribute: string };
-
-export interface Assertion {
-  /** As written (trimmed): `p(95) < 1.2s`. */
-  text: string;
-  metric: Metric;
-  /** The metric in canonical form: `p(95)`, `sum(gen_ai.usage.input_tokens)_per_trace`. */
-  metricName: string;
-  op: Operator;
-  /** In the metric's unit: milliseconds, a fraction of 1 (for percentages), or a number. */
-  limit: number;
-  /** The limit as written: `1.2s`, `1%`. */
-  limitText: string;
-  unit: Unit;
-  line: number;
-}
-
-/** Which spans a budget measures; every condition given must hold on the span. */
-export interface BudgetSelect {
-  /** Glob (`*`, `?`) on the service name. */
-  service?: string;
-  /** Glob (`*`, `?`) on the span name. */
-  name?: string;
-  kind?: SpanKind;
-  /** true: only the trace's root span (its duration is the trace's); false: never the root. */
-  root?: boolean;
-  where: Condition[];
-}
-
-export interface Budget {
-  name: string;
-  /** The line of the budget's entry in the file. */
-  line: number;
-  select: BudgetSelect;
-  /** The select block as written, for `--json`. */
-  selectText: Record<string, unknown>;
-  assertions: Assertion[];
-  minSamples: number;
-  onMissing: OnMissing;
-  /** The budget's own `regression:` (a fraction), null when it has none. */
-  regression: number | null;
-}
-
-export interface BudgetFile {
-  /** The name messages use for the file: the path as the user gave it. */
-  file: string;
-  budgets: Budget[];
-  /** `defaults.regression`, null when not set. */
-  defaultRegression: number | null;
-}
-
-/** Without `min_samples` anywhere, one span is enough; zero never is. */
-export const DEFAULT_MIN_SAMPLES = 1;
-
-export const METRIC_UNITS: Readonly<Record<Metric['kind'], Unit>> = {
-  percentile: 'duration',
-  avg: 'duration',
-  min: 'duration',
-  max: 'duration',
-  med: 'duration',
-  count: 'number',
-  error_rate: 'ratio',
-  hit_ratio: 'ratio',
-  critical_share: 'ratio',
-  count_per_trace: 'number',
-  sum_per_trace: 'number',
-};
 
 const METRIC_LIST = 'p(N), avg, min, max, med, count, error_rate, hit_ratio, critical_share, count_per_trace, sum(ATTR)_per_trace';
 const SPAN_KINDS: readonly SpanKind[] = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAssertion, parseBudgetFile } from '../../src/analyze/budget-file.js';
+import { parseAssertion, parseBudgetFile } from '../../src/commands/budgets-file.js';
 import { globToRegExp } from '../../src/analyze/budgets.js';
 import { UsageError } from '../../src/model/errors.js';
 

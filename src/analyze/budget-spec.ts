@@ -1,0 +1,84 @@
+import type { Condition } from '../model/query.js';
+import type { SpanKind } from '../model/span.js';
+
+/**
+ * A budgets file as `tracectl check` evaluates it (docs/ci.md "The budgets file"): what
+ * commands/budgets-file.ts parses the YAML into, and analyze/budgets.ts evaluates.
+ */
+
+/** What the limit of a metric is measured in; a limit written in another unit is an error. */
+export type Unit = 'duration' | 'ratio' | 'number';
+export type Operator = '<' | '<=' | '>' | '>=' | '==';
+export type OnMissing = 'fail' | 'skip';
+
+export type Metric =
+  | { kind: 'percentile'; p: number }
+  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'error_rate' | 'hit_ratio' | 'critical_share' | 'count_per_trace' }
+  | { kind: 'sum_per_trace'; attribute: string };
+
+export interface Assertion {
+  /** As written (trimmed): `p(95) < 1.2s`. */
+  text: string;
+  metric: Metric;
+  /** The metric in canonical form: `p(95)`, `sum(gen_ai.usage.input_tokens)_per_trace`. */
+  metricName: string;
+  op: Operator;
+  /** In the metric's unit: milliseconds, a fraction of 1 (for percentages), or a number. */
+  limit: number;
+  /** The limit as written: `1.2s`, `1%`. */
+  limitText: string;
+  unit: Unit;
+  line: number;
+}
+
+/** Which spans a budget measures; every condition given must hold on the span. */
+export interface BudgetSelect {
+  /** Glob (`*`, `?`) on the service name. */
+  service?: string;
+  /** Glob (`*`, `?`) on the span name. */
+  name?: string;
+  kind?: SpanKind;
+  /** true: only the trace's root span (its duration is the trace's); false: never the root. */
+  root?: boolean;
+  where: Condition[];
+}
+
+export interface Budget {
+  name: string;
+  /** The line of the budget's entry in the file. */
+  line: number;
+  select: BudgetSelect;
+  /** The select block as written, for `--json`. */
+  selectText: Record<string, unknown>;
+  assertions: Assertion[];
+  minSamples: number;
+  onMissing: OnMissing;
+  /** The budget's own `regression:` (a fraction), null when it has none. */
+  regression: number | null;
+}
+
+export interface BudgetFile {
+  /** The name messages use for the file: the path as the user gave it. */
+  file: string;
+  budgets: Budget[];
+  /** `defaults.regression`, null when not set. */
+  defaultRegression: number | null;
+}
+
+/** Without `min_samples` anywhere, one span is enough; zero never is. */
+export const DEFAULT_MIN_SAMPLES = 1;
+
+export const METRIC_UNITS: Readonly<Record<Metric['kind'], Unit>> = {
+  percentile: 'duration',
+  avg: 'duration',
+  min: 'duration',
+  max: 'duration',
+  med: 'duration',
+  count: 'number',
+  error_rate: 'ratio',
+  hit_ratio: 'ratio',
+  critical_share: 'ratio',
+  count_per_trace: 'number',
+  sum_per_trace: 'number',
+};
+

@@ -1,0 +1,269 @@
+/**
+ * The `--json` contract, schema `tracectl/v1` (DESIGN.md "JSON output contract"; documented
+ * field by field in docs/json.md): one type per command's document. Renderers return these
+ * types and `readBaseline` reads `CheckJson` back, so the writing and the reading side cannot
+ * drift apart. Every object may gain fields; none listed here may go missing. Times are
+ * milliseconds, rounded to whole nanoseconds.
+ */
+
+/** The version every document carries; bump on an incompatible change. */
+export const JSON_SCHEMA = 'tracectl/v1';
+
+export interface Percentiles3 {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface SpanRefJson {
+  service: string;
+  name: string;
+}
+
+export interface SpanRefCountJson extends SpanRefJson {
+  count: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// show, find
+// ---------------------------------------------------------------------------------------
+
+export interface ShowSpanJson {
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  name: string;
+  kind: string;
+  /** Offset from the trace's start, after clock-skew correction. */
+  startMs: number;
+  durationMs: number;
+  selfMs: number;
+  depth: number;
+  status: 'ok' | 'error' | 'unset';
+  statusMessage: string | null;
+  critical: boolean;
+  criticalMs: number;
+  attributes: Record<string, unknown>;
+  events: { name: string; timeMs: number; attributes: Record<string, unknown> }[];
+}
+
+export interface ShowJson {
+  traceId: string;
+  durationMs: number;
+  spanCount: number;
+  services: string[];
+  warnings: readonly { kind: string; spanId: string; message: string }[];
+  spans: ShowSpanJson[];
+}
+
+export interface TraceRowJson {
+  traceId: string;
+  rootService: string;
+  rootName: string;
+  /** ISO 8601, UTC. */
+  start: string;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+}
+
+export interface FindJson {
+  traces: TraceRowJson[];
+}
+
+// ---------------------------------------------------------------------------------------
+// bottlenecks, errors, cache, deps, analyze
+// ---------------------------------------------------------------------------------------
+
+export interface OperationJson {
+  service: string;
+  name: string;
+  count: number;
+  traces: number;
+  criticalMs: number;
+  criticalShare: number;
+  onPathFrequency: number;
+  selfMs: Percentiles3 & { total: number };
+  durationMs: Percentiles3;
+}
+
+export interface BandJson {
+  traces: number;
+  minDurationMs: number;
+  maxDurationMs: number;
+}
+
+export interface BandOperationJson {
+  service: string;
+  name: string;
+  fastShare: number;
+  slowShare: number;
+  growth: number;
+  fastMsPerTrace: number;
+  slowMsPerTrace: number;
+}
+
+export interface BottlenecksJson {
+  traces: number;
+  totalDurationMs: number;
+  /** Operations found; `operations` holds the top ones. */
+  operationCount: number;
+  operations: OperationJson[];
+  /** With `--bands`; null when fewer than two traces leave nothing to compare. */
+  bands?: { fast: BandJson; slow: BandJson; operations: BandOperationJson[] } | null;
+}
+
+export interface ErrorRootJson {
+  service: string;
+  name: string;
+  count: number;
+  errorType: string | null;
+  message: string | null;
+  sampleMessage: string | null;
+  exampleTraceIds: string[];
+  propagatedTo: SpanRefCountJson[];
+  tracesAffected: number;
+  fatal: number;
+  absorbed: number;
+  detached: number;
+  absorbedBy: SpanRefCountJson | null;
+  chain: string;
+  suspect: SpanRefCountJson | null;
+}
+
+export interface ErrorsJson {
+  traces: number;
+  failedTraces: number;
+  errorSpans: number;
+  originSpans: number;
+  propagatedSpans: number;
+  absorbingSpans: number;
+  groups: number;
+  roots: ErrorRootJson[];
+}
+
+export interface LatencyJson {
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface CacheJson {
+  traces: number;
+  keys: string[];
+  caches: {
+    service: string;
+    name: string;
+    lookups: number;
+    hits: number;
+    misses: number;
+    hitRatio: number;
+    hitMs: LatencyJson;
+    missMs: LatencyJson;
+    savedMs: number | null;
+    lookupMs: number;
+    onCriticalPath: number;
+  }[];
+  promptCaches: { model: string; calls: number; cachedCalls: number; inputTokens: number; cachedTokens: number; cachedShare: number }[];
+  warnings: { kind: string; service: string | null; name: string | null; message: string }[];
+}
+
+export interface DepsJson {
+  traces: number;
+  services: { name: string; spans: number; errors: number; entry: boolean; virtual: boolean }[];
+  edges: {
+    from: string;
+    to: string;
+    calls: number;
+    errors: number;
+    p50Ms: number;
+    p95Ms: number;
+    kind: 'real' | 'inferred' | 'virtual';
+    virtual: boolean;
+    inferred: boolean;
+    traces: number;
+    callsPerTrace: number;
+  }[];
+  unresolvedCalls: number;
+}
+
+export interface AnalyzeJson {
+  bottlenecks: BottlenecksJson;
+  errors: ErrorsJson;
+  cache: CacheJson;
+  deps: DepsJson;
+}
+
+// ---------------------------------------------------------------------------------------
+// check
+// ---------------------------------------------------------------------------------------
+
+export interface CheckResultJson {
+  /** The budget's name. */
+  name: string;
+  metric: string;
+  /** In the metric's unit (ms for durations, a fraction for shares); null without data. */
+  actual: number | null;
+  limit: number | null;
+  passed: boolean;
+  status: 'pass' | 'fail' | 'skip';
+  reason: string;
+  kind: 'assertion' | 'regression';
+  assertion: string;
+  op: string;
+  unit: 'duration' | 'ratio' | 'number';
+  line: number;
+  samples: number;
+  traces: number;
+  minSamples: number;
+  message: string;
+  worstTraces: { traceId: string; value: number | null }[];
+  breakdown: { traceId: string; spanId: string; service: string; name: string; durationMs: number; operations: (SpanRefJson & { criticalMs: number })[] } | null;
+  /** Regression rows only. */
+  baseline?: number | null;
+  change?: number | null;
+  maxRegression?: number;
+  attribution?: (SpanRefJson & { baselineMs: number; currentMs: number; deltaMs: number })[];
+}
+
+export interface CheckBudgetJson {
+  name: string;
+  line: number;
+  status: 'pass' | 'fail' | 'skip';
+  samples: number;
+  traces: number;
+  minSamples: number;
+  onMissing: 'fail' | 'skip';
+  select: Record<string, unknown>;
+  /** Mean critical-path time per sample by operation: what a later `--baseline` attributes a regression with. */
+  criticalPath: (SpanRefJson & { msPerSample: number })[];
+}
+
+export interface CheckJson {
+  passed: boolean;
+  traces: number;
+  summary: { checks: number; passed: number; failed: number; skipped: number };
+  results: CheckResultJson[];
+  budgets: CheckBudgetJson[];
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------
+// services, operations, errors
+// ---------------------------------------------------------------------------------------
+
+export interface ServicesJson {
+  services: string[];
+}
+
+export interface OperationsJson {
+  service: string;
+  operations: string[];
+}
+
+/** What every command prints on stdout with `--json` when it fails. */
+export interface ErrorJson {
+  error: { code: number; message: string };
+}
+
+/** Any document of the contract. */
+export type TracectlJson = ShowJson | FindJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;
