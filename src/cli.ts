@@ -20,6 +20,7 @@ Exit codes:
   1  check: at least one budget is broken
   2  usage or configuration error (bad flag, bad budgets file)
   3  input or source error (unreadable or undecodable input, backend unreachable, trace not found)
+  70 internal error: a bug in tracectl (please report it with the --verbose output)
 `;
 
 /**

@@ -28,6 +28,7 @@ export async function runAnalyze(opts: AnalyzeOptions, io: Io): Promise<number> 
 
 export function analyzeCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('analyze')
+    .addHelpText('after', '\nExamples:\n  $ tracectl analyze fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl analyze --service gateway --since 1h --backend tempo:http://localhost:3200\n  $ tracectl analyze --json traces/ | jq .errors.roots[0]\n')
     .description('bottlenecks, error roots, cache effectiveness and the dependency map in one report')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--top <n>', `rows per section for bottlenecks and errors (default ${DEFAULT_TOP})`);

@@ -23,6 +23,7 @@ export async function runBottlenecks(opts: BottlenecksOptions, io: Io): Promise<
 
 export function bottlenecksCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('bottlenecks')
+    .addHelpText('after', '\nExamples:\n  $ tracectl bottlenecks fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl bottlenecks --operation "POST /v1/chat" --bands fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl bottlenecks --top 20 --json traces/\n')
     .description('operations ranked by time on the critical path, with self time and duration percentiles')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--top <n>', `show this many operations (default ${DEFAULT_TOP})`)

@@ -23,6 +23,7 @@ export async function runCache(opts: CacheCommandOptions, io: Io): Promise<numbe
 
 export function cacheCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('cache')
+    .addHelpText('after', '\nExamples:\n  $ tracectl cache fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl cache --json fixtures/demo/llm-gateway.otlp.jsonl\n')
     .description('cache effectiveness per cache operation: lookups, hit ratio, hit vs miss latency, time saved; and the LLM prompt cache per model')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option(

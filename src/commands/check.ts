@@ -117,6 +117,7 @@ async function writeOutput(io: Io, name: string, text: string, mode: 'write' | '
 
 export function checkCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('check')
+    .addHelpText('after', '\nExamples:\n  $ tracectl check --budgets examples/budgets.yaml fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl check --budgets budgets.yaml --junit junit.xml --markdown summary.md traces/\n  $ tracectl check --budgets budgets.yaml --baseline main.json --max-regression 10% traces/\n')
     .description('a CI gate: evaluates latency, error-rate and cache budgets; exit 1 when one is broken')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .requiredOption('--budgets <file>', 'the budgets file (YAML; see examples/budgets.yaml)')

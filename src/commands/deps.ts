@@ -25,6 +25,7 @@ export async function runDeps(opts: DepsOptions, io: Io): Promise<number> {
 
 export function depsCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('deps')
+    .addHelpText('after', '\nExamples:\n  $ tracectl deps fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl deps --format mermaid fixtures/demo/llm-gateway.otlp.jsonl > deps.mmd\n  $ tracectl deps --since 30m --backend zipkin:http://localhost:9411\n')
     .description('the service dependency map: calls, errors and latency per caller → callee, uninstrumented peers included')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .addOption(

@@ -23,6 +23,7 @@ export async function runErrors(opts: ErrorsOptions, io: Io): Promise<number> {
 
 export function errorsCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('errors')
+    .addHelpText('after', '\nExamples:\n  $ tracectl errors fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl errors --service rag-service --json fixtures/demo/llm-gateway.otlp.jsonl\n')
     .description('error roots: the spans where failures start, grouped by service, operation, error type and message, with how far each propagated')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--top <n>', `show the n most frequent groups (default ${DEFAULT_TOP})`);

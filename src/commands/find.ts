@@ -30,6 +30,7 @@ export async function runFind(opts: FindOptions, io: Io): Promise<number> {
 
 export function findCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('find')
+    .addHelpText('after', '\nExamples:\n  $ tracectl find --slow 5 fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl find --errors --where \'http.response.status_code>499\' fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl find --service gateway --min-duration 2s --since 1h --backend jaeger:http://localhost:16686\n')
     .description('traces matching filters, as a table (newest first, or slowest first with --slow)')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--slow [n]', `the slowest traces first (default ${DEFAULT_SLOWEST})`)

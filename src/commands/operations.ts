@@ -22,6 +22,7 @@ export async function runOperations(opts: OperationsOptions, io: Io): Promise<nu
 
 export function operationsCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('operations')
+    .addHelpText('after', '\nExamples:\n  $ tracectl operations --service gateway fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl operations --service gateway --backend tempo:http://localhost:3200\n')
     .description('the operations (span names) of one service, one per line')
     .argument('[sources...]', 'trace files, directories, or - for stdin (instead of --backend)')
     .requiredOption('--service <name>', 'the service (see tracectl services)');

@@ -21,6 +21,7 @@ export async function runServices(opts: ServicesOptions, io: Io): Promise<number
 
 export function servicesCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('services')
+    .addHelpText('after', '\nExamples:\n  $ tracectl services fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl services --backend jaeger:http://localhost:16686\n')
     .description('the services a backend (or the trace files) holds, one per line')
     .argument('[sources...]', 'trace files, directories, or - for stdin (instead of --backend)');
   addCommonOptions(cmd);

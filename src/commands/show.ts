@@ -35,6 +35,7 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
 
 export function showCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('show')
+    .addHelpText('after', '\nExamples:\n  $ tracectl show c54f2723e9f99318a2801aebd7457eb1 fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl show c54f2723e9f99318a2801aebd7457eb1 --attrs --depth 3 fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl show 4bf92f3577b34da6a3ce929d0e0e4736 --backend tempo:http://localhost:3200\n')
     .description('the waterfall of one trace: time bars, self time, the critical path, errors')
     .argument('<traceId>', 'trace id, 16 or 32 hex digits, either case')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
