@@ -342,3 +342,17 @@ describe('GitHub Actions annotations', () => {
     expect(out).toContain('title=tracectl check%3A x %3A%3Aadd-mask%3A%3Ay::');
   });
 });
+
+describe('readBaseline', () => {
+  it('reads back exactly what checkJson wrote: every assertion value and every budget composition', () => {
+    const written = checkJson(demo);
+    const read = readBaseline(JSON.parse(renderJson(written)))!;
+    expect(read.results).toEqual(written.results.filter((r) => r.kind === 'assertion').map((r) => ({ name: r.name, metric: r.metric, actual: r.actual })));
+    expect([...read.budgets.keys()]).toEqual(written.budgets.map((b) => b.name));
+    for (const b of written.budgets) {
+      expect(read.budgets.get(b.name)).toEqual(b.criticalPath.map((o) => ({ service: o.service, name: o.name, ms: o.msPerSample })));
+    }
+    // Something to compare: the demo's composition is not empty.
+    expect(read.budgets.get(written.budgets[0]!.name)!.length).toBeGreaterThan(0);
+  });
+});
