@@ -6,7 +6,7 @@ import { cleanAndTruncate } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
-import type { BandJson, BottlenecksJson } from './json-contract.js';
+import type { BottlenecksJson } from './json-contract.js';
 
 export interface BottleneckView {
   /** Show at most this many operations (and band rows). */
@@ -165,6 +165,6 @@ export function bottlenecksJson(report: BottleneckReport, view: BottleneckView):
   };
 }
 
-function bandJson(b: BandComparison['fast']): BandJson {
+function bandJson(b: BandComparison['fast']): BandComparison['fast'] {
   return { traces: b.traces, minDurationMs: jsonMs(b.minDurationMs), maxDurationMs: jsonMs(b.maxDurationMs) };
 }

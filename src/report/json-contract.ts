@@ -1,3 +1,9 @@
+import type { BandComparison, BottleneckReport } from '../analyze/bottlenecks.js';
+import type { CacheReport } from '../analyze/cache.js';
+import type { DependencyMap } from '../analyze/deps.js';
+import type { ErrorReport } from '../analyze/errors.js';
+import type { TraceSummary } from '../analyze/trace-summary.js';
+
 /**
  * The `--json` contract, schema `tracectl/v1` (DESIGN.md "JSON output contract"; documented
  * field by field in docs/json.md): one type per command's document. Renderers return these
@@ -9,19 +15,9 @@
 /** The version every document carries; bump on an incompatible change. */
 export const JSON_SCHEMA = 'tracectl/v1';
 
-export interface Percentiles3 {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
 export interface SpanRefJson {
   service: string;
   name: string;
-}
-
-export interface SpanRefCountJson extends SpanRefJson {
-  count: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -56,16 +52,8 @@ export interface ShowJson {
   spans: ShowSpanJson[];
 }
 
-export interface TraceRowJson {
-  traceId: string;
-  rootService: string;
-  rootName: string;
-  /** ISO 8601, UTC. */
-  start: string;
-  durationMs: number;
-  spanCount: number;
-  errorCount: number;
-}
+/** A row of `find`: the analysis's own summary, times in ms and `start` ISO 8601. */
+export type TraceRowJson = TraceSummary;
 
 export interface FindJson {
   traces: TraceRowJson[];
@@ -75,116 +63,23 @@ export interface FindJson {
 // bottlenecks, errors, cache, deps, analyze
 // ---------------------------------------------------------------------------------------
 
-export interface OperationJson {
-  service: string;
-  name: string;
-  count: number;
-  traces: number;
-  criticalMs: number;
-  criticalShare: number;
-  onPathFrequency: number;
-  selfMs: Percentiles3 & { total: number };
-  durationMs: Percentiles3;
-}
-
-export interface BandJson {
-  traces: number;
-  minDurationMs: number;
-  maxDurationMs: number;
-}
-
-export interface BandOperationJson {
-  service: string;
-  name: string;
-  fastShare: number;
-  slowShare: number;
-  growth: number;
-  fastMsPerTrace: number;
-  slowMsPerTrace: number;
-}
-
-export interface BottlenecksJson {
-  traces: number;
+/**
+ * The analyses' documents are their result types as they are (times in ms, rounded to whole
+ * nanoseconds): what the analysis computes is what scripts read.
+ */
+export type BottlenecksJson = Omit<BottleneckReport, 'totalDurationMs' | 'bands'> & {
   totalDurationMs: number;
   /** Operations found; `operations` holds the top ones. */
   operationCount: number;
-  operations: OperationJson[];
   /** With `--bands`; null when fewer than two traces leave nothing to compare. */
-  bands?: { fast: BandJson; slow: BandJson; operations: BandOperationJson[] } | null;
-}
+  bands?: BandComparison | null;
+};
 
-export interface ErrorRootJson {
-  service: string;
-  name: string;
-  count: number;
-  errorType: string | null;
-  message: string | null;
-  sampleMessage: string | null;
-  exampleTraceIds: string[];
-  propagatedTo: SpanRefCountJson[];
-  tracesAffected: number;
-  fatal: number;
-  absorbed: number;
-  detached: number;
-  absorbedBy: SpanRefCountJson | null;
-  chain: string;
-  suspect: SpanRefCountJson | null;
-}
+export type ErrorsJson = ErrorReport;
 
-export interface ErrorsJson {
-  traces: number;
-  failedTraces: number;
-  errorSpans: number;
-  originSpans: number;
-  propagatedSpans: number;
-  absorbingSpans: number;
-  groups: number;
-  roots: ErrorRootJson[];
-}
+export type CacheJson = CacheReport;
 
-export interface LatencyJson {
-  p50: number | null;
-  p95: number | null;
-}
-
-export interface CacheJson {
-  traces: number;
-  keys: string[];
-  caches: {
-    service: string;
-    name: string;
-    lookups: number;
-    hits: number;
-    misses: number;
-    hitRatio: number;
-    hitMs: LatencyJson;
-    missMs: LatencyJson;
-    savedMs: number | null;
-    lookupMs: number;
-    onCriticalPath: number;
-  }[];
-  promptCaches: { model: string; calls: number; cachedCalls: number; inputTokens: number; cachedTokens: number; cachedShare: number }[];
-  warnings: { kind: string; service: string | null; name: string | null; message: string }[];
-}
-
-export interface DepsJson {
-  traces: number;
-  services: { name: string; spans: number; errors: number; entry: boolean; virtual: boolean }[];
-  edges: {
-    from: string;
-    to: string;
-    calls: number;
-    errors: number;
-    p50Ms: number;
-    p95Ms: number;
-    kind: 'real' | 'inferred' | 'virtual';
-    virtual: boolean;
-    inferred: boolean;
-    traces: number;
-    callsPerTrace: number;
-  }[];
-  unresolvedCalls: number;
-}
+export type DepsJson = DependencyMap;
 
 export interface AnalyzeJson {
   bottlenecks: BottlenecksJson;

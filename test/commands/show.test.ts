@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ShowSpanJson } from '../../src/report/json-contract.js';
 import { runCli } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
@@ -9,20 +10,7 @@ const SLOWEST = 'c54f2723e9f99318a2801aebd7457eb1';
 const HOTROD = 'fixtures/otlp/hotrod-dispatch.json';
 const HOTROD_ID = 'fe65c5beefbe4e96119efbba3da07e99';
 
-interface ShowSpan {
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  name: string;
-  kind: string;
-  startMs: number;
-  durationMs: number;
-  selfMs: number;
-  depth: number;
-  status: string;
-  critical: boolean;
-  attributes: Record<string, unknown>;
-}
+type ShowSpan = ShowSpanJson;
 
 const tmp = (name: string, content: string | Buffer): string => {
   const dir = mkdtempSync(join(tmpdir(), 'tracectl-'));
