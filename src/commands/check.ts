@@ -5,13 +5,15 @@ import type { BudgetFile } from '../analyze/budget-spec.js';
 import type { Baseline, BudgetAnalysisOptions } from '../analyze/budgets.js';
 import { InputError, UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
-import { checkJson, renderAnnotations, renderCheck, readBaseline } from '../report/check.js';
+import { renderCheck } from '../report/check.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
 import { describeFsError } from '../sources/files.js';
 import { addCommonOptions, addFilterOptions, renderContext, type CommonOptions, type FilterOptions } from './options.js';
 import { analyzeSelected } from './read.js';
+import { checkJson, readBaseline } from '../report/check-json.js';
+import { renderAnnotations } from '../report/annotations.js';
 
 export interface CheckOptions extends CommonOptions, FilterOptions {
   sources: string[];

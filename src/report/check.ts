@@ -1,17 +1,16 @@
 import type { Unit } from '../analyze/budget-spec.js';
-import type { Baseline, Breakdown, BudgetResult, CheckReport, OperationChange, OperationTime, ResultStatus } from '../analyze/budgets.js';
+import type { Breakdown, BudgetResult, CheckReport, OperationChange, ResultStatus } from '../analyze/budgets.js';
 import { fitColumns, type FitColumn } from './columns.js';
-import { jsonMs } from './json.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
-import { JSON_SCHEMA, type CheckBudgetJson, type CheckJson, type CheckResultJson } from './json-contract.js';
 
 /**
- * Renderers of `tracectl check`: the terminal table with the failures explained, the
- * `--json` body and GitHub Actions annotations (JUnit and Markdown live beside this file).
+ * Renderers of `tracectl check`: the terminal table with the failures explained, and the
+ * sentences every format shares (the `--json` body, GitHub annotations, JUnit and Markdown
+ * live beside this file).
  * The sentences that explain a result are built once here (`explain`) and shared by every
  * format, so the terminal, the JUnit message and the annotation say the same thing.
  */
@@ -254,152 +253,4 @@ function explainLine(r: BudgetResult): string {
   if (r.reason === 'too-few-samples') return `${sentence}; on_missing: skip would skip the budget instead`;
   if (r.reason === 'no-data') return `${sentence}; on_missing: skip would skip the budget instead`;
   return sentence;
-}
-
-// ---------------------------------------------------------------------------------------
-// --json
-// ---------------------------------------------------------------------------------------
-
-/** Durations go out as milliseconds rounded to nanoseconds; shares and numbers as they are. */
-function valueJson(value: number | null | undefined, unit: Unit): number | null {
-  if (value === null || value === undefined || !Number.isFinite(value)) return null;
-  return unit === 'duration' ? jsonMs(value) : value;
-}
-
-/**
- * `check --json` (DESIGN.md: `{passed, results[{name, metric, actual, limit, passed}]}`),
- * results in file order. `budgets[].criticalPath` is what a later run's `--baseline`
- * attributes a regression with, so it is always included.
- */
-export function checkJson(report: CheckReport): CheckJson {
-  const count = (s: ResultStatus): number => report.results.filter((r) => r.status === s).length;
-  return {
-    passed: report.passed,
-    traces: report.traces,
-    summary: { checks: report.results.length, passed: count('pass'), failed: count('fail'), skipped: count('skip') },
-    results: report.results.map((r) => ({
-      name: r.budget,
-      metric: r.metric,
-      actual: valueJson(r.actual, r.unit),
-      limit: valueJson(r.limit, r.unit),
-      passed: r.status !== 'fail',
-      status: r.status,
-      reason: r.reason,
-      kind: r.kind,
-      assertion: r.assertion,
-      op: r.op,
-      unit: r.unit,
-      line: r.line,
-      samples: r.samples,
-      traces: r.traces,
-      minSamples: r.minSamples,
-      message: explain(r),
-      worstTraces: r.worstTraces.map((t) => ({ traceId: t.traceId, value: valueJson(t.value, r.unit) })),
-      breakdown: r.breakdown && {
-        traceId: r.breakdown.traceId,
-        spanId: r.breakdown.spanId,
-        service: r.breakdown.service,
-        name: r.breakdown.name,
-        durationMs: jsonMs(r.breakdown.durationMs),
-        operations: r.breakdown.operations.map((o) => ({ service: o.service, name: o.name, criticalMs: jsonMs(o.ms) })),
-      },
-      ...(r.kind === 'regression'
-        ? {
-            baseline: valueJson(r.baseline, r.unit),
-            // Infinity (a worsening from 0) has no JSON form: null.
-            change: r.change !== undefined && Number.isFinite(r.change) ? r.change : null,
-            maxRegression: r.maxRegression,
-            attribution: (r.attribution ?? []).map((c) => ({
-              service: c.service,
-              name: c.name,
-              baselineMs: jsonMs(c.baselineMs),
-              currentMs: jsonMs(c.currentMs),
-              deltaMs: jsonMs(c.deltaMs),
-            })),
-          }
-        : {}),
-    })),
-    budgets: report.budgets.map((b) => ({
-      name: b.name,
-      line: b.line,
-      status: b.status,
-      samples: b.samples,
-      traces: b.traces,
-      minSamples: b.minSamples,
-      onMissing: b.onMissing,
-      select: b.select,
-      criticalPath: b.criticalPath.map((o) => ({ service: o.service, name: o.name, msPerSample: jsonMs(o.ms) })),
-    })),
-    warnings: report.warnings,
-  };
-}
-
-/**
- * Reads the `--json` output of an earlier check (`CheckJson`, what `checkJson` writes) as a
- * baseline; null when `json` is not one. Only what a comparison needs is kept: each
- * assertion's actual value, and each budget's critical-path composition (missing in a
- * baseline only loses the attribution).
- */
-export function readBaseline(json: unknown): Baseline | null {
-  if (typeof json !== 'object' || json === null) return null;
-  const body = json as Partial<Record<keyof CheckJson | 'schema', unknown>>;
-  if (body.schema !== JSON_SCHEMA || !Array.isArray(body.results)) return null;
-  const results: Baseline['results'] = [];
-  for (const r of body.results as unknown[]) {
-    if (typeof r !== 'object' || r === null) return null;
-    const { name, metric, actual, kind } = r as Partial<Record<keyof CheckResultJson, unknown>>;
-    if (typeof name !== 'string' || typeof metric !== 'string') return null;
-    if (kind !== undefined && kind !== 'assertion') continue;
-    results.push({ name, metric, actual: typeof actual === 'number' && Number.isFinite(actual) ? actual : null });
-  }
-  const budgets = new Map<string, OperationTime[]>();
-  if (Array.isArray(body.budgets)) {
-    for (const b of body.budgets as unknown[]) {
-      const { name, criticalPath: ops } = (b ?? {}) as Partial<Record<keyof CheckBudgetJson, unknown>>;
-      if (typeof name !== 'string' || !Array.isArray(ops)) continue;
-      budgets.set(
-        name,
-        (ops as unknown[]).flatMap((o) => {
-          const { service, name: opName, msPerSample } = (o ?? {}) as Partial<Record<keyof CheckBudgetJson['criticalPath'][number], unknown>>;
-          return typeof service === 'string' && typeof opName === 'string' && typeof msPerSample === 'number' ? [{ service, name: opName, ms: msPerSample }] : [];
-        }),
-      );
-    }
-  }
-  return { results, budgets };
-}
-
-// ---------------------------------------------------------------------------------------
-// GitHub Actions annotations
-// ---------------------------------------------------------------------------------------
-
-/** Workflow command data: `%`, CR and LF escaped (actions/toolkit `escapeData`). */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** Workflow command property values: also `:` and `,` (actions/toolkit `escapeProperty`). */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-/**
- * `::error` per failed check and `::warning` per skipped one, pointing at the assertion's
- * line in the budgets file, so the failure shows on the file in a pull request. Trace
- * text is cleaned of control characters first; a newline could otherwise start a new
- * workflow command.
- */
-export function renderAnnotations(report: CheckReport, budgetsFile: string): string {
-  let out = '';
-  for (const r of report.results) {
-    if (r.status === 'pass') continue;
-    const command = r.status === 'fail' ? 'error' : 'warning';
-    const title = `tracectl check: ${cleanText(r.budget)}`;
-    let message = `${cleanText(r.assertion)}: ${cleanText(explain(r))}`;
-    if (r.worstTraces.length > 0) message += `. Worst trace: ${r.worstTraces[0]!.traceId} (${formatValue(r.worstTraces[0]!.value, r.unit)})`;
-    const top = r.attribution?.[0];
-    if (top) message += `. Grew most: ${cleanText(top.service)} ${cleanText(top.name)} +${formatDuration(top.deltaMs)}`;
-    out += `::${command} file=${escapeProperty(budgetsFile)},line=${r.line},title=${escapeProperty(title)}::${escapeData(message)}\n`;
-  }
-  return out;
 }

@@ -3,9 +3,9 @@ import { parseBudgetFile } from '../../src/commands/budgets-file.js';
 import { evaluateBudgets, spanCriticalPath, type BudgetResult, type CheckReport, type EvaluateOptions } from '../../src/analyze/budgets.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
-import { checkJson, readBaseline } from '../../src/report/check.js';
 import { renderJson } from '../../src/report/json.js';
 import { records, sid, type SpanSketch } from '../helpers/spans.js';
+import { checkJson, readBaseline } from '../../src/report/check-json.js';
 
 /** A trace from sketches; `id` is its (short) trace id. */
 function trace(id: string, spans: SpanSketch[]): Trace {

@@ -4,13 +4,15 @@ import { parseBudgetFile } from '../../src/commands/budgets-file.js';
 import { evaluateBudgets } from '../../src/analyze/budgets.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
-import { checkJson, escapeData, escapeProperty, formatShare, formatValue, renderAnnotations, renderCheck, readBaseline } from '../../src/report/check.js';
+import { formatShare, formatValue, renderCheck } from '../../src/report/check.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit, xmlAttr, xmlText } from '../../src/report/junit.js';
 import { markdownText, renderCheckMarkdown } from '../../src/report/markdown.js';
 import type { RenderContext } from '../../src/report/style.js';
 import { DEMO_FORMATS, loadFixture } from '../helpers/demo.js';
 import { records, type SpanSketch } from '../helpers/spans.js';
+import { checkJson, readBaseline } from '../../src/report/check-json.js';
+import { escapeData, escapeProperty, renderAnnotations } from '../../src/report/annotations.js';
 
 const terminal = (width: number): RenderContext => ({ color: false, width, tty: true });
 const EXAMPLE = 'examples/budgets.yaml';
