@@ -4,6 +4,7 @@ import { BudgetAccumulator, type BudgetAnalysisOptions } from './budgets.js';
 import { CacheAccumulator, type CacheOptions } from './cache.js';
 import { DependencyAccumulator } from './deps.js';
 import { ErrorAccumulator, type ErrorRootsOptions } from './errors.js';
+import { InsightsAccumulator, type InsightOptions } from './insights.js';
 import { FindAccumulator, type FindOrder } from './trace-summary.js';
 
 /**
@@ -17,6 +18,7 @@ const analyses = {
   errors: (options: ErrorRootsOptions) => new ErrorAccumulator(options),
   cache: (options: CacheOptions) => new CacheAccumulator(options),
   deps: (_options: Record<string, never>) => new DependencyAccumulator(),
+  insights: (options: InsightOptions) => new InsightsAccumulator(options),
   /** `tracectl check`: the budgets of a file (with the baseline, compared in `result`). */
   check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */

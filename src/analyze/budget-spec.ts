@@ -1,5 +1,6 @@
 import type { Condition } from '../model/query.js';
 import type { SpanKind } from '../model/span.js';
+import type { InsightPattern } from './insights.js';
 
 /**
  * A budgets file as `tracectl check` evaluates it (docs/ci.md "The budgets file"): what
@@ -13,6 +14,8 @@ export type OnMissing = 'fail' | 'skip';
 
 export type Metric =
   | { kind: 'percentile'; p: number }
+  /** Findings of one anti-pattern (analyze/insights.ts): how many in all, or the share of traces with one. */
+  | { kind: 'findings' | 'findings_rate'; pattern: InsightPattern }
   | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'error_rate' | 'hit_ratio' | 'critical_share' | 'count_per_trace' }
   | { kind: 'sum_per_trace'; attribute: string };
 
@@ -80,5 +83,7 @@ export const METRIC_UNITS: Readonly<Record<Metric['kind'], Unit>> = {
   critical_share: 'ratio',
   count_per_trace: 'number',
   sum_per_trace: 'number',
+  findings: 'number',
+  findings_rate: 'ratio',
 };
 

@@ -7,6 +7,7 @@ import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-spec.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
+import { findInsights, type Finding } from './insights.js';
 import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
 
 /**
@@ -153,10 +154,13 @@ interface Candidate {
   breakdown: Breakdown | null;
 }
 
-/** What one assertion keeps while traces stream by: its worst traces, and for per-trace metrics the worst value. */
+/** What one assertion keeps while traces stream by: its worst traces, and the sum of the per-trace values. */
 interface AssertionState {
   /** The `CANDIDATES` worst traces so far, worst first (ties by trace id). */
   worst: Candidate[];
+  /** Per-trace values added up, over the traces that had one (findings, findings_rate). */
+  total: number;
+  traces: number;
 }
 
 /** What one budget keeps while traces stream by: enough to give every metric and the composition. */
@@ -235,7 +239,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
         tracesMs: [],
         composition: [],
         outermost: 0,
-        assertions: budget.assertions.map(() => ({ worst: [] })),
+        assertions: budget.assertions.map(() => ({ worst: [], total: 0, traces: 0 })),
       },
     }));
   }
@@ -250,13 +254,21 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
       }
       return rootPath;
     };
+    let findings: Finding[] | null = null;
+    const insights = (): Finding[] => (findings ??= findInsights(trace));
     for (const live of this.live) {
       const samples = selectSamples(trace, live);
-      if (samples.length > 0) this.addSamples(live, trace, samples, path);
+      if (samples.length > 0) this.addSamples(live, trace, samples, path, insights);
     }
   }
 
-  private addSamples(live: LiveBudget, trace: Trace, picked: Sample[], path: () => { sections: CriticalSection[]; bySpan: Map<string, Ms> }): void {
+  private addSamples(
+    live: LiveBudget,
+    trace: Trace,
+    picked: Sample[],
+    path: () => { sections: CriticalSection[]; bySpan: Map<string, Ms> },
+    insights: () => Finding[],
+  ): void {
     const t = live.tally;
     t.samples += picked.length;
     t.traces++;
@@ -303,9 +315,11 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
     }
 
     live.budget.assertions.forEach((assertion, i) => {
-      const measured = traceValue(assertion, trace, picked, { errors, hits, lookups, criticalMs });
+      const measured = traceValue(assertion, trace, picked, { errors, hits, lookups, criticalMs }, insights);
       if (measured === null) return;
       const state = t.assertions[i]!;
+      state.total += measured.value;
+      state.traces++;
       const candidate = { traceId: trace.traceId, value: measured.value, breakdown: null };
       if (!makesTheCut(state.worst, candidate, assertion)) return;
       state.worst = keepWorst([...state.worst, { ...candidate, breakdown: breakdownFor(trace, measured.sample, live.roots, path) }], assertion);
@@ -321,7 +335,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
         composition: [...live.composition.values()].map((op) => ({ service: op.service, name: op.name, ms: [...op.ms] })),
         criticalMs: [...live.tally.criticalMs],
         tracesMs: [...live.tally.tracesMs],
-        assertions: live.tally.assertions.map((a) => ({ worst: a.worst.map((c) => ({ ...c })) })),
+        assertions: live.tally.assertions.map((a) => ({ ...a, worst: a.worst.map((c) => ({ ...c })) })),
       })),
     };
   }
@@ -353,7 +367,11 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
         for (const partial of op.ms) addExact(mine.ms, partial);
       }
       live.budget.assertions.forEach((assertion, i) => {
-        t.assertions[i]!.worst = keepWorst([...t.assertions[i]!.worst, ...other.assertions[i]!.worst], assertion);
+        const mine = t.assertions[i]!;
+        const theirs = other.assertions[i]!;
+        mine.worst = keepWorst([...mine.worst, ...theirs.worst], assertion);
+        mine.total += theirs.total;
+        mine.traces += theirs.traces;
       });
     });
   }
@@ -373,7 +391,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
         .slice(0, MAX_OPERATIONS);
       budget.assertions.forEach((assertion, i) => {
         const worst = tally.assertions[i]!.worst;
-        const actual = actualValue(assertion, live, worst);
+        const actual = actualValue(assertion, live, tally.assertions[i]!);
         const row = assertionRow(budget, assertion, tally, actual, enough, worst);
         rows.push(row);
         const threshold = budget.regression ?? options.maxRegression ?? options.file.defaultRegression;
@@ -550,6 +568,7 @@ function traceValue(
   trace: Trace,
   picked: readonly Sample[],
   counts: { errors: number; hits: number; lookups: number; criticalMs: Ms },
+  insights: () => Finding[],
 ): { value: number; sample: Sample | null } | null {
   const { metric, op, limit } = assertion;
   switch (metric.kind) {
@@ -572,6 +591,11 @@ function traceValue(
       return counts.lookups > 0 ? { value: counts.hits / counts.lookups, sample: null } : null;
     case 'critical_share':
       return { value: trace.durationMs > 0 ? counts.criticalMs / trace.durationMs : 0, sample: null };
+    case 'findings':
+    case 'findings_rate': {
+      const n = insights().filter((f) => f.pattern === metric.pattern).length;
+      return { value: metric.kind === 'findings' ? n : Number(n > 0), sample: null };
+    }
     case 'sum_per_trace': {
       let total = 0;
       let found = false;
@@ -588,7 +612,7 @@ function traceValue(
 }
 
 /** The metric's value over everything the budget saw; null without data. */
-function actualValue(assertion: Assertion, live: LiveBudget, worst: readonly Candidate[]): number | null {
+function actualValue(assertion: Assertion, live: LiveBudget, state: AssertionState): number | null {
   const { metric } = assertion;
   const t = live.tally;
   switch (metric.kind) {
@@ -615,7 +639,11 @@ function actualValue(assertion: Assertion, live: LiveBudget, worst: readonly Can
     case 'count_per_trace':
     case 'sum_per_trace':
       // The budget breaks if any trace breaks it: the worst trace's value.
-      return worst[0]?.value ?? null;
+      return state.worst[0]?.value ?? null;
+    case 'findings':
+      return state.total;
+    case 'findings_rate':
+      return state.traces > 0 ? state.total / state.traces : null;
   }
 }
 

@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { UsageError } from '../model/errors.js';
 import type { SpanKind } from '../model/span.js';
 import { DEFAULT_MIN_SAMPLES, METRIC_UNITS, type Assertion, type Budget, type BudgetFile, type BudgetSelect, type Metric, type OnMissing, type Operator, type Unit } from '../analyze/budget-spec.js';
+import { INSIGHT_PATTERNS, type InsightPattern } from '../analyze/insights.js';
 import { parseDuration } from '../model/duration.js';
 import { parseCondition } from '../model/query.js';
 
@@ -23,7 +24,7 @@ import { parseCondition } from '../model/query.js';
  * configuration is worse than one that refuses to run. Unknown keys are mistakes too.
  */
 
-const METRIC_LIST = 'p(N), avg, min, max, med, count, error_rate, hit_ratio, critical_share, count_per_trace, sum(ATTR)_per_trace';
+const METRIC_LIST = 'p(N), avg, min, max, med, count, error_rate, hit_ratio, critical_share, count_per_trace, sum(ATTR)_per_trace, findings(PATTERN), findings_rate(PATTERN)';
 const SPAN_KINDS: readonly SpanKind[] = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'];
 const TOP_KEYS = ['version', 'defaults', 'budgets'];
 const DEFAULT_KEYS = ['min_samples', 'on_missing', 'regression'];
@@ -269,6 +270,13 @@ function parseMetric(text: string, fail: (message: string) => never): { metric: 
     const p = Number(percentileMatch[1]);
     if (percentileMatch[1] === '' || !Number.isFinite(p) || p < 0 || p > 100) fail(`"${text}": a percentile must be between 0 and 100, as in p(95) or p(99.9)`);
     return { metric: { kind: 'percentile', p }, name: `p(${p})` };
+  }
+  const findingsMatch = /^(findings|findings_rate)\s*\(\s*([^()\s]*)\s*\)$/i.exec(text);
+  if (findingsMatch) {
+    const kind = findingsMatch[1]!.toLowerCase() as 'findings' | 'findings_rate';
+    const pattern = findingsMatch[2]!.toLowerCase();
+    if (!(INSIGHT_PATTERNS as readonly string[]).includes(pattern)) fail(`"${text}": "${findingsMatch[2]}" is not an anti-pattern: use one of ${INSIGHT_PATTERNS.join(', ')}`);
+    return { metric: { kind, pattern: pattern as InsightPattern }, name: `${kind}(${pattern})` };
   }
   const sumMatch = /^sum\s*\(\s*([^()\s]+)\s*\)_per_trace$/i.exec(text);
   if (sumMatch) return { metric: { kind: 'sum_per_trace', attribute: sumMatch[1]! }, name: `sum(${sumMatch[1]})_per_trace` };

@@ -5,7 +5,8 @@ import type { Io } from '../io.js';
 import { parseTraceIdInput } from '../model/ids.js';
 import { renderJson, showJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
-import { renderWaterfall } from '../report/waterfall.js';
+import { renderWaterfall, type WaterfallOptions } from '../report/waterfall.js';
+import { findInsights } from '../analyze/insights.js';
 import { traceById } from '../pipeline/read.js';
 import { addCommonOptions, countOption, renderContext, type CommonOptions } from './options.js';
 import { readSelected } from './read.js';
@@ -16,6 +17,8 @@ export interface ShowOptions extends CommonOptions {
   depth?: number;
   attrs?: boolean;
   expand?: boolean;
+  /** `--insights`: mark the spans in anti-patterns and list them (tracectl insights --trace). */
+  insights?: boolean;
 }
 
 export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
@@ -29,7 +32,11 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   }
   const view = viewTrace(trace);
   if (opts.json) io.stdout.write(renderJson(showJson(view)));
-  else io.stdout.write(renderWaterfall(view, { depth: opts.depth, attrs: opts.attrs, expand: opts.expand }, renderContext(opts, io)));
+  else {
+    const options: WaterfallOptions = { depth: opts.depth, attrs: opts.attrs, expand: opts.expand };
+    if (opts.insights) options.insights = findInsights(trace);
+    io.stdout.write(renderWaterfall(view, options, renderContext(opts, io)));
+  }
   return 0;
 }
 
@@ -41,7 +48,8 @@ export function showCommand(io: Io, done: (code: number) => void): Command {
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--depth <n>', 'show this many levels of the tree')
     .option('--attrs', 'print attributes and events under each span')
-    .option('--expand', 'do not collapse runs of same-named sibling spans');
+    .option('--expand', 'do not collapse runs of same-named sibling spans')
+    .option('--insights', 'mark the spans in anti-patterns (N+1, retry loops, …) and list them below');
   addCommonOptions(cmd);
   return cmd.action(async (traceId: string, sources: string[], raw: Omit<ShowOptions, 'traceId' | 'sources' | 'depth'> & { depth?: string }) => {
     const depth = raw.depth === undefined ? undefined : countOption('--depth', raw.depth);

@@ -2,6 +2,7 @@ import type { BandComparison, BottleneckReport } from '../analyze/bottlenecks.js
 import type { CacheReport } from '../analyze/cache.js';
 import type { DependencyMap } from '../analyze/deps.js';
 import type { ErrorReport } from '../analyze/errors.js';
+import type { Finding, InsightGroup } from '../analyze/insights.js';
 import type { TraceSummary } from '../analyze/trace-summary.js';
 
 /**
@@ -88,6 +89,18 @@ export interface AnalyzeJson {
   deps: DepsJson;
 }
 
+/** `insights`: findings grouped by pattern and place, by total savable time. */
+export interface InsightsJson {
+  traces: number;
+  findings: InsightGroup[];
+}
+
+/** `insights --trace ID`: one trace's findings, each with its parent and spans. */
+export interface TraceInsightsJson {
+  traceId: string;
+  findings: Finding[];
+}
+
 // ---------------------------------------------------------------------------------------
 // check
 // ---------------------------------------------------------------------------------------
@@ -161,4 +174,4 @@ export interface ErrorJson {
 }
 
 /** Any document of the contract. */
-export type TracectlJson = ShowJson | FindJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;
+export type TracectlJson = ShowJson | FindJson | InsightsJson | TraceInsightsJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;

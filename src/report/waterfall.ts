@@ -1,4 +1,6 @@
 import type { CriticalSection } from '../analyze/critical-path.js';
+import { runsSerially, type Finding } from '../analyze/insights.js';
+import { renderTraceInsights } from './insights.js';
 import { isErrorSpan, errorCount } from '../model/error-span.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
@@ -16,6 +18,8 @@ export interface WaterfallOptions {
   attrs?: boolean;
   /** Do not collapse runs of same-named siblings. */
   expand?: boolean;
+  /** `show --insights`: the anti-patterns found in the trace; their spans are marked, and they are listed below. */
+  insights?: readonly Finding[];
 }
 
 /** Piped, attribute values are cut only when they are longer than this (a 20 MB value stays off the screen). */
@@ -26,6 +30,7 @@ const COLLAPSE_MIN = 4;
 const MAX_GUIDES = 8;
 const MARK_CRITICAL = '◆';
 const MARK_ERROR = '✗';
+const MARK_INSIGHT = '⚑';
 const BAR_CRITICAL = '█';
 const BAR_SPAN = '░';
 
@@ -63,6 +68,7 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   out.push('');
 
   const rows = layoutRows(view, options);
+  const flagged = new Set((options.insights ?? []).flatMap((f) => f.spanIds));
   const maxLabel = Math.max(4, ...rows.map((r) => labelOf(r).length + r.guides.length));
   // Narrow terminals give the span names the room: they say more than the service.
   const serviceWidth = Math.min(ctx.width < 100 ? 12 : 20, Math.max(7, ...services.map((s) => cleanText(s).length)));
@@ -89,13 +95,15 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
     const critical = row.spans.some((s) => view.critical.has(s.spanId));
     const failed = row.spans.filter(isErrorSpan);
     const label = fitText(`${row.guides}${labelOf(row)}`, labelWidth);
-    const duration = row.spans.reduce((a, s) => a + s.durationMs, 0);
+    // A collapsed run takes the time from its first start to its last end (the sum is in the label).
+    const duration = row.spans.length === 1 ? first.durationMs : runWindow(row.spans).wallMs;
     const self = row.spans.reduce((a, s) => a + (view.selfMs.get(s.spanId) ?? 0), 0);
     const bar = drawBar(row.spans, view.critical, t0, total, barWidth);
     const mark = critical ? p.critical(MARK_CRITICAL) : ' ';
+    const flag = row.spans.some((s) => flagged.has(s.spanId)) ? p.warn(MARK_INSIGHT) : ' ';
     const name = failed.length > 0 ? p.error(label) : critical ? p.bold(label) : label;
     out.push(
-      `${mark} ${padEnd(name, labelWidth)} ${padEnd(fitText(first.service, serviceWidth), serviceWidth)} ` +
+      `${mark}${flag}${padEnd(name, labelWidth)} ${padEnd(fitText(first.service, serviceWidth), serviceWidth)} ` +
         `${padStart(formatDuration(duration), 8)} ${padStart(formatDuration(self), 8)}  ${critical ? p.critical(bar) : bar}`,
     );
     const indent = `  ${' '.repeat(Math.min(row.guides.length, 40))}   `;
@@ -107,8 +115,10 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
     if (options.attrs && row.spans.length === 1) out.push(...attributeLines(first, indent, ctx, p));
   }
   out.push('');
-  out.push(p.dim(`${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)  ${MARK_ERROR} error  ${BAR_SPAN} span time`));
-  return `${out.join('\n')}\n`;
+  const legend = `${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)  ${MARK_ERROR} error  ${BAR_SPAN} span time`;
+  out.push(p.dim(options.insights === undefined ? legend : `${legend}  ${MARK_INSIGHT} in an anti-pattern (below)`));
+  const text = `${out.join('\n')}\n`;
+  return options.insights === undefined ? text : `${text}\n${renderTraceInsights(trace.traceId, options.insights, ctx)}`;
 }
 
 /** Rows in tree order: spans below `depth` hidden (and counted), runs of same-named siblings collapsed. */
@@ -176,7 +186,22 @@ function labelOf(row: Row): string {
     max = Math.max(max, s.durationMs);
   }
   const errors = row.spans.filter(isErrorSpan).length;
-  return `×${row.spans.length} ${first.name} ${formatDuration(min)}–${formatDuration(max)}${errors > 0 ? `, ${errors} failed` : ''}${hidden}`;
+  const { wallMs, sumMs } = runWindow(row.spans);
+  const how = runsSerially({ wallMs, sumMs }, 0.1) ? 'serial' : 'overlapping';
+  return `×${row.spans.length} ${first.name} ${formatDuration(min)}–${formatDuration(max)}${errors > 0 ? `, ${errors} failed` : ''}, ${how}, ${formatDuration(sumMs)} summed${hidden}`;
+}
+
+/** The window a run of siblings spans, and their durations added up. */
+function runWindow(spans: readonly Span[]): { wallMs: Ms; sumMs: Ms } {
+  let start = Infinity;
+  let end = -Infinity;
+  let sumMs = 0;
+  for (const s of spans) {
+    start = Math.min(start, s.startMs);
+    end = Math.max(end, s.startMs + s.durationMs);
+    sumMs += s.durationMs;
+  }
+  return { wallMs: end - start, sumMs };
 }
 
 /** Spans in each subtree, the span included; one reverse pass over tree order. */
