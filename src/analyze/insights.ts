@@ -61,6 +61,19 @@ const DEFAULTS = { minRepeats: 5, overlapTolerance: 0.1 } as const;
 const ARGUMENT_KEYS = ['db.query.text', 'db.statement', 'url.full', 'http.url', 'gen_ai.tool.call.arguments', 'rpc.request.body'] as const;
 
 const end = (s: Span): Ms => s.startMs + s.durationMs;
+
+/** Spans grouped by a key, in the order they come; a null key leaves a span out. */
+function groupBy(spans: Iterable<Span>, keyOf: (span: Span) => string | null): Span[][] {
+  const groups = new Map<string, Span[]>();
+  for (const span of spans) {
+    const key = keyOf(span);
+    if (key === null) continue;
+    const group = groups.get(key);
+    if (group) group.push(span);
+    else groups.set(key, [span]);
+  }
+  return [...groups.values()];
+}
 const byStart = (a: Span, b: Span): number => a.startMs - b.startMs || compareText(a.spanId, b.spanId);
 const isCall = (s: Span): boolean => s.kind === 'client' || s.kind === 'producer';
 
@@ -157,16 +170,12 @@ function onPathShare(run: Run, below: ReadonlyMap<string, Ms>): number {
  * longest of them, as far as they are on the critical path.
  */
 function nPlusOne(trace: Trace, parent: Span, children: readonly Span[], options: Required<Omit<InsightOptions, 'patterns'>>, below: ReadonlyMap<string, Ms>): Finding[] {
-  const groups = new Map<string, Span[]>();
-  for (const child of children) {
+  const groups = groupBy(children, (child) => {
     const statement = statementOf(child);
-    const key = statement === null ? operationKey(child.service, child.name) : `${operationKey(child.service, child.name)}\u0000${statementShape(statement)}`;
-    const group = groups.get(key);
-    if (group) group.push(child);
-    else groups.set(key, [child]);
-  }
+    return statement === null ? operationKey(child.service, child.name) : `${operationKey(child.service, child.name)}\u0000${statementShape(statement)}`;
+  });
   const findings: Finding[] = [];
-  for (const group of groups.values()) {
+  for (const group of groups) {
     if (group.length < options.minRepeats) continue;
     const run = measureRun(group);
     if (!runsSerially(run, options.overlapTolerance)) continue;
@@ -226,15 +235,8 @@ function failedAttempt(span: Span): boolean {
  * failed, two attempts or more. The time spent on failed attempts is what the loop cost.
  */
 function retryLoops(parent: Span, children: readonly Span[]): Finding[] {
-  const byOperation = new Map<string, Span[]>();
-  for (const child of children) {
-    const key = operationKey(child.service, child.name);
-    const list = byOperation.get(key);
-    if (list) list.push(child);
-    else byOperation.set(key, [child]);
-  }
   const findings: Finding[] = [];
-  for (const attempts of byOperation.values()) {
+  for (const attempts of groupBy(children, (child) => operationKey(child.service, child.name))) {
     if (attempts.length < 2) continue;
     attempts.sort(byStart);
     let from = 0;
@@ -278,18 +280,12 @@ function argumentsOf(span: Span): string | null {
  * trace — work a cache could have answered. Every call after the first could be saved.
  */
 function repeatedCalls(trace: Trace): Finding[] {
-  const groups = new Map<string, Span[]>();
-  for (const span of trace.spans) {
-    if (!isCall(span)) continue;
-    const args = argumentsOf(span);
-    if (args === null) continue;
-    const key = `${operationKey(span.service, span.name)}\u0000${args}`;
-    const group = groups.get(key);
-    if (group) group.push(span);
-    else groups.set(key, [span]);
-  }
+  const groups = groupBy(trace.spans, (span) => {
+    const args = isCall(span) ? argumentsOf(span) : null;
+    return args === null ? null : `${operationKey(span.service, span.name)}\u0000${args}`;
+  });
   const findings: Finding[] = [];
-  for (const group of groups.values()) {
+  for (const group of groups) {
     if (group.length < 2) continue;
     const run = measureRun(group);
     const firstMs = run.spans[0]!.durationMs;
