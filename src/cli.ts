@@ -7,6 +7,7 @@ import { depsCommand } from './commands/deps.js';
 import { errorsCommand } from './commands/errors.js';
 import { findCommand } from './commands/find.js';
 import { insightsCommand } from './commands/insights.js';
+import { llmCommand } from './commands/llm.js';
 import { operationsCommand } from './commands/operations.js';
 import { servicesCommand } from './commands/services.js';
 import { showCommand } from './commands/show.js';
@@ -38,7 +39,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, insightsCommand, checkCommand, servicesCommand, operationsCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, checkCommand, servicesCommand, operationsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -5,6 +5,7 @@ import { CacheAccumulator, type CacheOptions } from './cache.js';
 import { DependencyAccumulator } from './deps.js';
 import { ErrorAccumulator, type ErrorRootsOptions } from './errors.js';
 import { InsightsAccumulator, type InsightOptions } from './insights.js';
+import { LlmAccumulator, type LlmOptions } from './llm.js';
 import { FindAccumulator, type FindOrder } from './trace-summary.js';
 
 /**
@@ -19,6 +20,7 @@ const analyses = {
   cache: (options: CacheOptions) => new CacheAccumulator(options),
   deps: (_options: Record<string, never>) => new DependencyAccumulator(),
   insights: (options: InsightOptions) => new InsightsAccumulator(options),
+  llm: (options: LlmOptions) => new LlmAccumulator(options),
   /** `tracectl check`: the budgets of a file (with the baseline, compared in `result`). */
   check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */

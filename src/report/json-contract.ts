@@ -3,6 +3,7 @@ import type { CacheReport } from '../analyze/cache.js';
 import type { DependencyMap } from '../analyze/deps.js';
 import type { ErrorReport } from '../analyze/errors.js';
 import type { Finding, InsightGroup } from '../analyze/insights.js';
+import type { LlmReport } from '../analyze/llm.js';
 import type { TraceSummary } from '../analyze/trace-summary.js';
 
 /**
@@ -89,6 +90,9 @@ export interface AnalyzeJson {
   deps: DepsJson;
 }
 
+/** `llm`: per provider and model, per request, tools and agents (the analysis's own report). */
+export type LlmJson = LlmReport;
+
 /** `insights`: findings grouped by pattern and place, by total savable time. */
 export interface InsightsJson {
   traces: number;
@@ -174,4 +178,4 @@ export interface ErrorJson {
 }
 
 /** Any document of the contract. */
-export type TracectlJson = ShowJson | FindJson | InsightsJson | TraceInsightsJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;
+export type TracectlJson = ShowJson | FindJson | LlmJson | InsightsJson | TraceInsightsJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'insights', 'check', 'services', 'operations'];
+const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'llm', 'insights', 'check', 'services', 'operations'];
 
 describe('--help', () => {
   it('tracectl --help lists every exit code', async () => {
