@@ -17,7 +17,17 @@ export type Metric =
   /** Findings of one anti-pattern (analyze/insights.ts): how many in all, or the share of traces with one. */
   | { kind: 'findings' | 'findings_rate'; pattern: InsightPattern }
   | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'error_rate' | 'hit_ratio' | 'critical_share' | 'count_per_trace' }
-  | { kind: 'sum_per_trace'; attribute: string };
+  | { kind: 'sum_per_trace'; attribute: string }
+  /**
+   * LLM calls (analyze/llm.ts) among the budget's spans: a statistic of the calls' time to
+   * first token, or of each request's tokens or cost; or the share of calls in error or
+   * refused for a rate limit.
+   */
+  | { kind: 'llm'; of: 'ttft' | 'tokens_per_request' | 'cost_per_request'; stat: LlmStat }
+  | { kind: 'llm_error_rate' | 'rate_limit_rate' };
+
+/** A statistic of an LLM series: a percentile, or avg, min, max, med. */
+export type LlmStat = { kind: 'percentile'; p: number } | { kind: 'avg' | 'min' | 'max' | 'med' };
 
 export interface Assertion {
   /** As written (trimmed): `p(95) < 1.2s`. */
@@ -85,5 +95,14 @@ export const METRIC_UNITS: Readonly<Record<Metric['kind'], Unit>> = {
   sum_per_trace: 'number',
   findings: 'number',
   findings_rate: 'ratio',
+  llm: 'number',
+  llm_error_rate: 'ratio',
+  rate_limit_rate: 'ratio',
 };
 
+
+/** The unit a metric's limit is written in. */
+export function metricUnit(metric: Metric): Unit {
+  if (metric.kind === 'llm') return metric.of === 'ttft' ? 'duration' : 'number';
+  return METRIC_UNITS[metric.kind];
+}

@@ -4,10 +4,13 @@ import { operationKey } from '../model/operation.js';
 import { spanMatchesCondition } from '../model/query.js';
 import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
-import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from './budget-spec.js';
+import type { Assertion, Budget, BudgetFile, BudgetSelect, LlmStat, Operator, Unit } from './budget-spec.js';
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
 import { findInsights, type Finding } from './insights.js';
+import { hasUsage, totalInputTokens } from './llm-dialects.js';
+import { isRateLimited, llmCalls } from './llm.js';
+import { costOf, type PriceOverrides } from './prices.js';
 import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
 
 /**
@@ -180,6 +183,8 @@ interface BudgetTally {
   /** Critical-path time per operation inside the outermost samples, and how many there were. */
   composition: Array<{ service: string; name: string; ms: ExactSum }>;
   outermost: number;
+  /** LLM calls among the budget's spans (only counted when an assertion asks about them). */
+  llm: { calls: number; errors: number; rateLimited: number; ttft: SketchState; tokens: SketchState; cost: SketchState };
   assertions: AssertionState[];
 }
 
@@ -191,6 +196,8 @@ export interface BudgetState {
 
 export interface BudgetAnalysisOptions extends EvaluateOptions {
   file: BudgetFile;
+  /** `--prices`: for `cost_per_request`. */
+  prices?: PriceOverrides | null;
 }
 
 /** Evaluates `file` over a list of traces: `BudgetAccumulator` folded over them. */
@@ -204,6 +211,9 @@ interface LiveBudget {
   roots: boolean;
   durations: QuantileSketch;
   composition: Map<string, { service: string; name: string; ms: ExactSum }>;
+  /** Whether an assertion reads LLM calls, and their series. */
+  readsLlm: boolean;
+  llm: { ttft: QuantileSketch; tokens: QuantileSketch; cost: QuantileSketch };
   tally: BudgetTally;
 }
 
@@ -226,6 +236,8 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
       roots: budget.select.root === true || isEmptySelect(budget.select),
       durations: new QuantileSketch(),
       composition: new Map(),
+      readsLlm: budget.assertions.some((a) => a.metric.kind === 'llm' || a.metric.kind === 'llm_error_rate' || a.metric.kind === 'rate_limit_rate'),
+      llm: { ttft: new QuantileSketch(), tokens: new QuantileSketch(), cost: new QuantileSketch() },
       tally: {
         samples: 0,
         traces: 0,
@@ -239,6 +251,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
         tracesMs: [],
         composition: [],
         outermost: 0,
+        llm: { calls: 0, errors: 0, rateLimited: 0, ttft: new QuantileSketch().state(), tokens: new QuantileSketch().state(), cost: new QuantileSketch().state() },
         assertions: budget.assertions.map(() => ({ worst: [], total: 0, traces: 0 })),
       },
     }));
@@ -256,9 +269,11 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
     };
     let findings: Finding[] | null = null;
     const insights = (): Finding[] => (findings ??= findInsights(trace));
+    let calls: ReturnType<typeof llmCalls> | null = null;
+    const llm = (): ReturnType<typeof llmCalls> => (calls ??= llmCalls(trace).filter((c) => c.call.role === 'model' && !c.wrapper));
     for (const live of this.live) {
       const samples = selectSamples(trace, live);
-      if (samples.length > 0) this.addSamples(live, trace, samples, path, insights);
+      if (samples.length > 0) this.addSamples(live, trace, samples, path, insights, llm);
     }
   }
 
@@ -268,8 +283,10 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
     picked: Sample[],
     path: () => { sections: CriticalSection[]; bySpan: Map<string, Ms> },
     insights: () => Finding[],
+    llm: () => ReturnType<typeof llmCalls>,
   ): void {
     const t = live.tally;
+    const usage = live.readsLlm ? this.llmUsage(live, picked, llm) : null;
     t.samples += picked.length;
     t.traces++;
     let errors = 0;
@@ -315,7 +332,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
     }
 
     live.budget.assertions.forEach((assertion, i) => {
-      const measured = traceValue(assertion, trace, picked, { errors, hits, lookups, criticalMs }, insights);
+      const measured = traceValue(assertion, trace, picked, { errors, hits, lookups, criticalMs }, insights, usage);
       if (measured === null) return;
       const state = t.assertions[i]!;
       state.total += measured.value;
@@ -326,11 +343,40 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
     });
   }
 
+  /**
+   * The LLM calls among a budget's spans in one trace (for a budget of roots, every call in
+   * the trace), added to its series; what the trace's own values are.
+   */
+  private llmUsage(live: LiveBudget, picked: readonly Sample[], llm: () => ReturnType<typeof llmCalls>): TraceLlm {
+    const ids = live.roots ? null : new Set(picked.map((s) => s.span.spanId));
+    const calls = llm().filter((c) => ids === null || ids.has(c.span.spanId));
+    const usage: TraceLlm = { calls: calls.length, errors: 0, rateLimited: 0, ttfts: [], tokens: 0, costUsd: null };
+    for (const { span, call } of calls) {
+      if (isErrorSpan(span)) usage.errors++;
+      if (isRateLimited(span)) usage.rateLimited++;
+      if (call.ttftMs !== null) usage.ttfts.push(call.ttftMs);
+      usage.tokens += (hasUsage(call) ? totalInputTokens(call) : 0) + (call.outputTokens ?? 0);
+      const usd = costOf(call, this.options.prices ?? null);
+      if (usd !== null) usage.costUsd = (usage.costUsd ?? 0) + usd;
+    }
+    const t = live.tally.llm;
+    t.calls += usage.calls;
+    t.errors += usage.errors;
+    t.rateLimited += usage.rateLimited;
+    for (const ms of usage.ttfts) live.llm.ttft.add(ms);
+    if (calls.length > 0) {
+      live.llm.tokens.add(usage.tokens);
+      if (usage.costUsd !== null) live.llm.cost.add(usage.costUsd);
+    }
+    return usage;
+  }
+
   state(): BudgetState {
     return {
       traces: this.traces,
       budgets: this.live.map((live) => ({
         ...live.tally,
+        llm: { ...live.tally.llm, ttft: live.llm.ttft.state(), tokens: live.llm.tokens.state(), cost: live.llm.cost.state() },
         durations: live.durations.state(),
         composition: [...live.composition.values()].map((op) => ({ service: op.service, name: op.name, ms: [...op.ms] })),
         criticalMs: [...live.tally.criticalMs],
@@ -357,6 +403,12 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
       for (const partial of other.criticalMs) addExact(t.criticalMs, partial);
       for (const partial of other.tracesMs) addExact(t.tracesMs, partial);
       t.outermost += other.outermost;
+      t.llm.calls += other.llm.calls;
+      t.llm.errors += other.llm.errors;
+      t.llm.rateLimited += other.llm.rateLimited;
+      live.llm.ttft.merge(other.llm.ttft);
+      live.llm.tokens.merge(other.llm.tokens);
+      live.llm.cost.merge(other.llm.cost);
       for (const op of other.composition) {
         const key = operationKey(op.service, op.name);
         let mine = live.composition.get(key);
@@ -519,6 +571,33 @@ function breakdownFor(trace: Trace, sample: Sample | null, roots: boolean, path:
 // Metrics
 // ---------------------------------------------------------------------------------------
 
+/** One trace's LLM calls among a budget's spans. */
+interface TraceLlm {
+  calls: number;
+  errors: number;
+  rateLimited: number;
+  ttfts: Ms[];
+  tokens: number;
+  costUsd: number | null;
+}
+
+/** A statistic of a series; null when it is empty. */
+function statOf(series: QuantileSketch, stat: LlmStat): number | null {
+  if (series.count === 0) return null;
+  switch (stat.kind) {
+    case 'percentile':
+      return series.percentile(stat.p);
+    case 'med':
+      return series.percentile(50);
+    case 'min':
+      return series.percentile(0);
+    case 'max':
+      return series.percentile(100);
+    case 'avg':
+      return series.total / series.count;
+  }
+}
+
 /** Higher is worse for `<` and `<=`, lower for `>` and `>=`; `==` any distance from the limit. */
 function badness(op: Operator, value: number, limit: number): number {
   if (op === '<' || op === '<=') return value;
@@ -569,6 +648,7 @@ function traceValue(
   picked: readonly Sample[],
   counts: { errors: number; hits: number; lookups: number; criticalMs: Ms },
   insights: () => Finding[],
+  llm: TraceLlm | null,
 ): { value: number; sample: Sample | null } | null {
   const { metric, op, limit } = assertion;
   switch (metric.kind) {
@@ -591,6 +671,16 @@ function traceValue(
       return counts.lookups > 0 ? { value: counts.hits / counts.lookups, sample: null } : null;
     case 'critical_share':
       return { value: trace.durationMs > 0 ? counts.criticalMs / trace.durationMs : 0, sample: null };
+    case 'llm': {
+      if (llm === null || llm.calls === 0) return null;
+      if (metric.of === 'ttft') return llm.ttfts.length > 0 ? { value: Math.max(...llm.ttfts), sample: null } : null;
+      if (metric.of === 'tokens_per_request') return { value: llm.tokens, sample: null };
+      return llm.costUsd === null ? null : { value: llm.costUsd, sample: null };
+    }
+    case 'llm_error_rate':
+      return llm === null || llm.calls === 0 ? null : { value: llm.errors / llm.calls, sample: null };
+    case 'rate_limit_rate':
+      return llm === null || llm.calls === 0 ? null : { value: llm.rateLimited / llm.calls, sample: null };
     case 'findings':
     case 'findings_rate': {
       const n = insights().filter((f) => f.pattern === metric.pattern).length;
@@ -640,6 +730,14 @@ function actualValue(assertion: Assertion, live: LiveBudget, state: AssertionSta
     case 'sum_per_trace':
       // The budget breaks if any trace breaks it: the worst trace's value.
       return state.worst[0]?.value ?? null;
+    case 'llm': {
+      const series = metric.of === 'ttft' ? live.llm.ttft : metric.of === 'tokens_per_request' ? live.llm.tokens : live.llm.cost;
+      return statOf(series, metric.stat);
+    }
+    case 'llm_error_rate':
+      return t.llm.calls > 0 ? t.llm.errors / t.llm.calls : null;
+    case 'rate_limit_rate':
+      return t.llm.calls > 0 ? t.llm.rateLimited / t.llm.calls : null;
     case 'findings':
       return state.total;
     case 'findings_rate':

@@ -201,8 +201,8 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
         d.errors++;
         const type = errorTypeOf(span) ?? 'error';
         d.errorTypes[type] = (d.errorTypes[type] ?? 0) + 1;
-        if (httpStatus(span) === 429 || RATE_LIMIT.test(`${type} ${span.statusMessage ?? ''}`)) d.rateLimited++;
-      } else if (httpStatus(span) === 429) d.rateLimited++;
+      }
+      if (isRateLimited(span)) d.rateLimited++;
       if (call.ttftMs !== null) m.ttft.add(call.ttftMs);
       if (call.outputTokens !== null && call.outputTokens > 0) {
         // Tokens per second of generation: from the first token on when it is known.
@@ -398,6 +398,12 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
     if (repeated) live.draft.repeated++;
     live.latency.add(span.durationMs);
   }
+}
+
+/** A call refused for a rate limit: HTTP 429, or an error whose type or message says so. */
+export function isRateLimited(span: Span): boolean {
+  if (httpStatus(span) === 429) return true;
+  return isErrorSpan(span) && RATE_LIMIT.test(`${errorTypeOf(span) ?? ''} ${span.statusMessage ?? ''}`);
 }
 
 /** The LLM calls, agents and tools of a trace; `wrapper` marks model spans with a model call below them that carries usage. */

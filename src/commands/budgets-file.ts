@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UsageError } from '../model/errors.js';
 import type { SpanKind } from '../model/span.js';
-import { DEFAULT_MIN_SAMPLES, METRIC_UNITS, type Assertion, type Budget, type BudgetFile, type BudgetSelect, type Metric, type OnMissing, type Operator, type Unit } from '../analyze/budget-spec.js';
+import { DEFAULT_MIN_SAMPLES, metricUnit, type LlmStat, type Assertion, type Budget, type BudgetFile, type BudgetSelect, type Metric, type OnMissing, type Operator, type Unit } from '../analyze/budget-spec.js';
 import { INSIGHT_PATTERNS, type InsightPattern } from '../analyze/insights.js';
 import { parseDuration } from '../model/duration.js';
 import { parseCondition } from '../model/query.js';
@@ -24,7 +24,7 @@ import { parseCondition } from '../model/query.js';
  * configuration is worse than one that refuses to run. Unknown keys are mistakes too.
  */
 
-const METRIC_LIST = 'p(N), avg, min, max, med, count, error_rate, hit_ratio, critical_share, count_per_trace, sum(ATTR)_per_trace, findings(PATTERN), findings_rate(PATTERN)';
+const METRIC_LIST = 'p(N), avg, min, max, med, count, error_rate, hit_ratio, critical_share, count_per_trace, sum(ATTR)_per_trace, findings(PATTERN), findings_rate(PATTERN), ttft.STAT, tokens_per_request.STAT, cost_per_request.STAT, llm_error_rate, rate_limit_rate';
 const SPAN_KINDS: readonly SpanKind[] = ['server', 'client', 'producer', 'consumer', 'internal', 'unspecified'];
 const TOP_KEYS = ['version', 'defaults', 'budgets'];
 const DEFAULT_KEYS = ['min_samples', 'on_missing', 'regression'];
@@ -258,7 +258,7 @@ export function parseAssertion(text: string, line: number, file: string): Assert
   if (opText === '=<' || opText === '=>') fail(`"${trimmed}": write ${opText === '=<' ? '<=' : '>='} instead of ${opText}`);
   const op = opText as Operator;
   const { metric, name } = parseMetric(metricText!.trim(), fail);
-  const unit = METRIC_UNITS[metric.kind];
+  const unit = metricUnit(metric);
   const value = valueText!.trim();
   const limit = parseLimit(value, unit, name, trimmed, fail);
   return { text: trimmed, metric, metricName: name, op, limit, limitText: value, unit, line };
@@ -271,6 +271,17 @@ function parseMetric(text: string, fail: (message: string) => never): { metric: 
     if (percentileMatch[1] === '' || !Number.isFinite(p) || p < 0 || p > 100) fail(`"${text}": a percentile must be between 0 and 100, as in p(95) or p(99.9)`);
     return { metric: { kind: 'percentile', p }, name: `p(${p})` };
   }
+  const llmMatch = /^(ttft|tokens_per_request|cost_per_request)\s*\.\s*(.+)$/i.exec(text);
+  if (llmMatch) {
+    const of = llmMatch[1]!.toLowerCase() as 'ttft' | 'tokens_per_request' | 'cost_per_request';
+    const statText = llmMatch[2]!.trim().toLowerCase();
+    const p = /^p\s*\(\s*(\d+(?:\.\d+)?)\s*\)$/.exec(statText);
+    let stat: LlmStat;
+    if (p && Number(p[1]) <= 100) stat = { kind: 'percentile', p: Number(p[1]) };
+    else if (statText === 'avg' || statText === 'min' || statText === 'max' || statText === 'med') stat = { kind: statText };
+    else return fail(`"${text}": ${of} takes a statistic: ${of}.p(95), ${of}.avg, ${of}.max, ${of}.med or ${of}.min`);
+    return { metric: { kind: 'llm', of, stat }, name: `${of}.${stat.kind === 'percentile' ? `p(${stat.p})` : stat.kind}` };
+  }
   const findingsMatch = /^(findings|findings_rate)\s*\(\s*([^()\s]*)\s*\)$/i.exec(text);
   if (findingsMatch) {
     const kind = findingsMatch[1]!.toLowerCase() as 'findings' | 'findings_rate';
@@ -281,7 +292,7 @@ function parseMetric(text: string, fail: (message: string) => never): { metric: 
   const sumMatch = /^sum\s*\(\s*([^()\s]+)\s*\)_per_trace$/i.exec(text);
   if (sumMatch) return { metric: { kind: 'sum_per_trace', attribute: sumMatch[1]! }, name: `sum(${sumMatch[1]})_per_trace` };
   const lower = text.toLowerCase();
-  const plain = ['avg', 'min', 'max', 'med', 'count', 'error_rate', 'hit_ratio', 'critical_share', 'count_per_trace'] as const;
+  const plain = ['avg', 'min', 'max', 'med', 'count', 'error_rate', 'hit_ratio', 'critical_share', 'count_per_trace', 'llm_error_rate', 'rate_limit_rate'] as const;
   const found = plain.find((k) => k === lower);
   if (found) return { metric: { kind: found }, name: found };
   return fail(`unknown metric "${text}" (${metricHint(text)})`);

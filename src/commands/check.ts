@@ -11,6 +11,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderCheckMarkdown } from '../report/markdown.js';
 import { describeFsError } from '../sources/files.js';
 import { addCommonOptions, addFilterOptions, renderContext, type CommonOptions, type FilterOptions } from './options.js';
+import { readPrices } from './llm.js';
 import { analyzeSelected } from './read.js';
 import { checkJson, readBaseline } from '../report/check-json.js';
 import { renderAnnotations } from '../report/annotations.js';
@@ -24,6 +25,8 @@ export interface CheckOptions extends CommonOptions, FilterOptions {
   maxRegression?: string;
   junit?: string;
   markdown?: string;
+  /** `--prices FILE`, for `cost_per_request` (docs/llm.md). */
+  prices?: string;
 }
 
 /** Exit codes of `check` (DESIGN.md): 0 every budget holds, 1 one is broken; 2 and 3 are thrown. */
@@ -54,6 +57,7 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
   const baseline = opts.baseline === undefined ? undefined : await readBaselineFile(opts.baseline, io);
 
   const options: BudgetAnalysisOptions = { file };
+  if (opts.prices !== undefined) options.prices = await readPrices(opts.prices, io);
   if (baseline !== undefined) options.baseline = baseline;
   if (maxRegression !== undefined) options.maxRegression = maxRegression;
   const report = await analyzeSelected(opts.sources, opts, io, { name: 'check', options });
@@ -126,6 +130,7 @@ export function checkCommand(io: Io, done: (code: number) => void): Command {
     .option('--baseline <file>', 'the --json output of an earlier check: fail on regressions against it')
     .option('--max-regression <percent>', 'with --baseline: how much worse a metric may get, e.g. 10% (a budget\'s own "regression:" wins)')
     .option('--junit <file>', 'also write the results as JUnit XML')
+    .option('--prices <file>', 'US dollars per million tokens by model (YAML), for cost_per_request budgets (docs/llm.md)')
     .option('--markdown <file>', 'also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)')
     .addHelpText(
       'after',

@@ -164,7 +164,7 @@ describe('budgets file errors name the file and line (UsageError, exit 2)', () =
     expect(errorOf(text)).toBe('budgets.yaml:9: unknown metric "p95" (use p(95))');
     expect(errorOf(withAssertion('median < 1s'))).toBe('budgets.yaml:5: unknown metric "median" (use med)');
     expect(errorOf(withAssertion('sum(tokens) < 10'))).toBe('budgets.yaml:5: unknown metric "sum(tokens)" (use sum(tokens)_per_trace)');
-    expect(errorOf(withAssertion('latency < 1s'))).toMatch(/^budgets\.yaml:5: unknown metric "latency" \(use one of p\(N\), avg, .*sum\(ATTR\)_per_trace, findings\(PATTERN\), findings_rate\(PATTERN\)\)$/);
+    expect(errorOf(withAssertion('latency < 1s'))).toMatch(/^budgets\.yaml:5: unknown metric "latency" \(use one of p\(N\), avg, .*sum\(ATTR\)_per_trace, findings\(PATTERN\), findings_rate\(PATTERN\), ttft\.STAT, tokens_per_request\.STAT, cost_per_request\.STAT, llm_error_rate, rate_limit_rate\)$/);
     expect(errorOf(withAssertion('p(101) < 1s'))).toBe('budgets.yaml:5: "p(101)": a percentile must be between 0 and 100, as in p(95) or p(99.9)');
   });
 
