@@ -112,13 +112,18 @@ function lastEvent(span: Span, name: string): Span['events'][number] | undefined
 
 /**
  * The error's type: the `exception` event's `exception.type` (OTel), else the OpenTracing
- * `error` log's `error.kind`, else the `error.type` attribute, else the protocol status.
+ * `error` log's `error.kind`, else the `error.type` attribute, else an `error` tag that names
+ * the error, else the protocol status.
  */
 export function errorTypeOf(span: Span): string | null {
   const fromEvent = textAttribute(lastEvent(span, 'exception')?.attributes['exception.type']) ?? textAttribute(lastEvent(span, 'error')?.attributes['error.kind']);
   if (fromEvent !== null) return fromEvent;
   const attribute = textAttribute(span.attributes['error.type']);
   if (attribute !== null) return attribute;
+  // An OpenTracing error tag that names the error (`error: "ClientSideError"`) rather than
+  // flags it; a Zipkin tag is the message (the decoder made it the status message).
+  const tag = span.attributes.error;
+  if (typeof tag === 'string' && /^[A-Za-z_][\w.$]*$/.test(tag) && !/^(true|false)$/i.test(tag) && tag !== span.statusMessage) return tag;
   const failure = protocolFailure(span);
   if (failure === null) return null;
   return failure.protocol === 'http' ? `HTTP ${failure.code}` : `gRPC ${GRPC_CODE_NAMES[failure.code] ?? failure.code}`;

@@ -1,3 +1,4 @@
+import { isErrorTag } from './error-tag.js';
 import { InputError } from '../model/errors.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
@@ -198,11 +199,15 @@ function logsToEvents(logs: unknown, label: string, warnings: string[]): SpanEve
   return events;
 }
 
-/** OpenTracing's `error` tag, or the status OpenTelemetry's Jaeger exporter writes as tags. */
+/**
+ * OpenTracing's `error` tag, or the status OpenTelemetry's Jaeger exporter writes as tags.
+ * The tag marks an error with any value but false (DESIGN.md): jaeger-ui and CRISP read
+ * `error: "ClientSideError"` as one, and CRISP's error-path test case depends on it.
+ */
 function statusOf(attributes: Attributes): SpanStatus {
   const code = attributes['otel.status_code'];
   const codeName = typeof code === 'string' ? code.toUpperCase() : null;
-  if (attributes.error === true || attributes.error === 'true' || codeName === 'ERROR') return 'error';
+  if (isErrorTag(attributes) || codeName === 'ERROR') return 'error';
   return codeName === 'OK' ? 'ok' : 'unset';
 }
 

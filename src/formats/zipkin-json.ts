@@ -1,3 +1,4 @@
+import { isErrorTag } from './error-tag.js';
 import { InputError } from '../model/errors.js';
 import type { Attributes, SpanEventRecord, SpanKind, SpanRecord } from '../model/span.js';
 import type { Decoded } from './decoder.js';
@@ -74,8 +75,8 @@ function decodeSpan(raw: unknown, ids: IdNormalizer, warnings: string[]): SpanRe
   const attributes = remoteAttributes(span.remoteEndpoint, kind);
   const tags = isRecord(span.tags) ? span.tags : {};
   for (const [key, value] of Object.entries(tags)) attributes[key] = tagText(value);
-  // Zipkin has no status: the `error` tag marks a failure even when its value is empty.
-  const error = Object.hasOwn(tags, 'error') ? attributes.error : undefined;
+  // Zipkin has no status: the `error` tag marks a failure, even when its value is empty.
+  const error = isErrorTag(attributes) ? attributes.error : undefined;
   return {
     traceId,
     spanId,

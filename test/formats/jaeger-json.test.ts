@@ -120,14 +120,15 @@ describe('Jaeger JSON fixtures', () => {
     });
   });
 
-  it('crisp-18.json: one-letter ids, non-hex ones replaced consistently, one error', () => {
+  it('crisp-18.json: one-letter ids, non-hex ones replaced consistently, five errors', () => {
     const payload = fixture('crisp-18.json');
     expect(isJaegerPayload(payload)).toBe(true);
     const { spans, warnings } = decodeJaegerJson(payload);
     expect(spans).toHaveLength(9);
     expect(services(spans)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9']);
     expect(rootIds(spans)).toEqual(['000000000000000a']);
-    expect(spans.filter((s) => s.status === 'error').map((s) => s.service)).toEqual(['S2']);
+    // error: true on S2, error: "ClientSideError" on S4, S5, S8 and S9: CRISP's error path reads all five.
+    expect(spans.filter((s) => s.status === 'error').map((s) => s.service)).toEqual(['S2', 'S4', 'S5', 'S8', 'S9']);
     // "G", "H" and "I" are not hex: each gets one stand-in, used by its references too.
     expect(warnings).toEqual(['ids that are not hex were replaced by hex derived from them: "G", "H", "I"']);
     const byService = new Map(spans.map((s) => [s.service, s]));
@@ -137,8 +138,8 @@ describe('Jaeger JSON fixtures', () => {
     expect(byService.get('S8')!.parentSpanId).toBe(g.spanId);
     expect(byService.get('S9')!.parentSpanId).toBe(g.spanId);
     expect(byService.get('S1')!.startNs).toBe(0n);
-    // An error tag that is not true (OpenTracing's boolean) does not mark an error.
-    expect(byService.get('S4')).toMatchObject({ status: 'unset', attributes: { error: 'ClientSideError' } });
+    // An error tag holding any value but false marks an error (jaeger-ui, CRISP); the value is kept.
+    expect(byService.get('S4')).toMatchObject({ status: 'error', attributes: { error: 'ClientSideError' } });
     expect(byService.get('S6')!.events).toEqual([{ name: 'error', timeNs: 140_000n, attributes: {} }]);
   });
 
