@@ -14,7 +14,7 @@ import { shapeLines, type Shape } from '../../bench/shapes.js';
 import { startAnalysis, type AnalysisSpec } from '../../src/analyze/analyses.js';
 import type { Io } from '../../src/io.js';
 import type { FilePart } from '../../src/pipeline/block.js';
-import { inThreadRunner, planBlocks, readBlocks } from '../../src/pipeline/parallel.js';
+import { inThreadRunner, planBlocks, readBlocks, type BlockRunner } from '../../src/pipeline/parallel.js';
 import type { ReadPlan } from '../../src/pipeline/plan.js';
 import { analyzeSelectedTraces } from '../../src/pipeline/read.js';
 import { silentProgress } from '../../src/sources/backends/backend.js';
@@ -115,5 +115,24 @@ describe.each(Object.keys(SMALL) as Shape[])('the parallel read of a %s file', (
       expect(await readBlocks(plan(file, window, jobs), inputs, blocks, find, accumulator, inThreadRunner)).not.toBeNull();
       expect(accumulator.result()).toEqual(one.value);
     }
+  });
+});
+
+describe('a parallel read that cannot be exact', () => {
+  it('declines when a block misses a trace begun before it, instead of listing it twice', async () => {
+    // The density-change file cut in its middle; the runner hides the bytes before each block
+    // from its scan, so no trace crossing the cut is held. Every one of its 360 traces has a
+    // span on both sides, within the window of 500 spans, so each block must notice.
+    const file = SMALL['density-change'].file();
+    const starts = lineStartsOf(file);
+    const blind: BlockRunner = (task, links) => inThreadRunner({ ...task, before: [] }, links);
+    const inputs = await expandSources([file], io);
+    const accumulator = startAnalysis(find);
+    const blocks = blocksAt(file, starts, [Math.floor(starts.length / 2)]);
+    expect(await readBlocks(plan(file, 500, 2), inputs, blocks, find, accumulator, blind)).toBeNull();
+    // Declined before merging: the accumulator holds nothing to print twice.
+    expect(accumulator.result()).toEqual([]);
+    // The same cut with the scan is exact (the premise: the decline comes from the blind scan).
+    expect(await readBlocks(plan(file, 500, 2), inputs, blocks, find, startAnalysis(find), inThreadRunner)).not.toBeNull();
   });
 });
