@@ -46,7 +46,8 @@ export interface FindState {
  * The rows of `find`: newest first by default (as `gh` lists), or slowest first. One trace
  * at a time, holding only the rows that can still make the list:
  * the best `max` so far, pruned whenever twice that many have gathered. The order is total
- * for distinct trace ids, so the list does not depend on the order traces came in, and each
+ * (for distinct trace ids, and for the partial traces one id makes when spans arrive later
+ * than the window), so the list does not depend on the order traces came in, and each
  * part's best `max` rows hold every row of the whole list.
  */
 export class FindAccumulator implements MergeableAccumulator<TraceSummary[], FindState> {
@@ -58,8 +59,8 @@ export class FindAccumulator implements MergeableAccumulator<TraceSummary[], Fin
     this.max = Math.min(order.slowest ?? Infinity, order.limit ?? Infinity);
     this.compare =
       order.slowest !== undefined
-        ? (a, b) => b.durationMs - a.durationMs || compareText(a.traceId, b.traceId)
-        : (a, b) => compareText(b.start, a.start) || compareText(a.traceId, b.traceId);
+        ? (a, b) => b.durationMs - a.durationMs || compareText(a.traceId, b.traceId) || samePartial(a, b)
+        : (a, b) => compareText(b.start, a.start) || compareText(a.traceId, b.traceId) || samePartial(a, b);
   }
 
   add(trace: Trace): void {
@@ -88,3 +89,7 @@ export class FindAccumulator implements MergeableAccumulator<TraceSummary[], Fin
   }
 }
 
+/** Orders the rows of partial traces of one id (late spans): by what else they show. */
+function samePartial(a: TraceSummary, b: TraceSummary): number {
+  return b.spanCount - a.spanCount || b.durationMs - a.durationMs || compareText(a.start, b.start) || compareText(JSON.stringify(a), JSON.stringify(b));
+}

@@ -26,6 +26,8 @@ interface Pending {
   firstSeen: number;
   /** Value of `seen` when the trace last received a span. */
   lastSeen: number;
+  /** The first spans of this id read here (not a late, partial trace after one handed on). */
+  first: boolean;
 }
 
 /**
@@ -33,9 +35,10 @@ interface Pending {
  * that may have begun in that part are handed over unbuilt, to be joined with their start.
  */
 export interface HeldTraces {
-  /** Whether a trace is to be held, given how many spans this assembler had read when it began. */
+  /** Whether a trace is to be held, given how many spans this assembler had read when it began (asked only of an id's first trace here). */
   holds: (traceId: string, firstSeen: number) => boolean;
-  onHeld: (traceId: string, records: SpanRecord[]) => void;
+  /** `firstSeen`: how many spans this assembler had read at the trace's first span. */
+  onHeld: (traceId: string, records: SpanRecord[], firstSeen: number) => void;
 }
 
 /**
@@ -60,6 +63,8 @@ export class TraceAssembler {
   private seen = 0;
   private nextCheck: number;
   lateSpans = 0;
+  /** Hashes of the ids whose first trace here was built here (not held): where a trace id starts, for a parallel read's count of late spans. */
+  readonly started: number[] = [];
 
   constructor(
     private readonly onTrace: (trace: Trace) => void,
@@ -72,9 +77,17 @@ export class TraceAssembler {
   add(record: SpanRecord): void {
     this.seen++;
     let entry = this.pending.get(record.traceId);
+    // More than `window` spans since its last: complete, whether or not the last look found it
+    // so, so that where a trace ends depends only on the spans, not on when the looks fall.
+    if (entry !== undefined && this.seen - entry.lastSeen > this.window) {
+      this.pending.delete(record.traceId);
+      this.complete(record.traceId, entry);
+      entry = undefined;
+    }
     if (entry === undefined) {
-      if (this.handedOn(record.traceId)) this.lateSpans++;
-      entry = { traceId: record.traceId, records: [], firstSeen: this.seen, lastSeen: this.seen };
+      const late = this.handedOn(record.traceId);
+      if (late) this.lateSpans++;
+      entry = { traceId: record.traceId, records: [], firstSeen: this.seen, lastSeen: this.seen, first: !late };
       this.pending.set(record.traceId, entry);
     }
     // One id string per trace held, not one per span: the window holds many spans.
@@ -85,14 +98,38 @@ export class TraceAssembler {
   }
 
   /**
-   * Adds spans read elsewhere (the next part of the input) to a trace still waiting here;
-   * false when no such trace waits.
+   * Adds spans read elsewhere (the next part of the input, the first of them `offset` spans
+   * into it, counting from 1) to a trace still waiting here: `joined`; `late` when a trace of
+   * this id was here but would be complete by then (the spans are a late, partial trace);
+   * `absent` when this id was never read here.
    */
-  join(traceId: string, records: readonly SpanRecord[]): boolean {
+  join(traceId: string, records: readonly SpanRecord[], offset: number): 'joined' | 'late' | 'absent' {
     const entry = this.pending.get(traceId);
-    if (entry === undefined) return false;
+    if (entry === undefined) return this.handedOn(traceId) ? 'late' : 'absent';
+    if (this.seen - entry.lastSeen + offset > this.window) return 'late';
     for (const record of records) entry.records.push(record);
-    return true;
+    return 'joined';
+  }
+
+  /** Spans read here since the last span of the trace of this id still waiting; undefined when none waits. */
+  sinceLast(traceId: string): number | undefined {
+    const entry = this.pending.get(traceId);
+    return entry === undefined ? undefined : this.seen - entry.lastSeen;
+  }
+
+  /** Spans read so far. */
+  get spansRead(): number {
+    return this.seen;
+  }
+
+  /** Hashes of every trace id read here, once flushed. */
+  idHashes(): number[] {
+    return [...this.completed];
+  }
+
+  /** Whether a trace of this id waits here, not yet handed on. */
+  waiting(traceId: string): boolean {
+    return this.pending.has(traceId);
   }
 
   /** Whether a trace of this id was already handed on (its spans read now are late). */
@@ -104,7 +141,7 @@ export class TraceAssembler {
   handOverHeld(): void {
     if (this.held === undefined) return;
     for (const [traceId, entry] of this.pending) {
-      if (!this.held.holds(traceId, entry.firstSeen)) continue;
+      if (!entry.first || !this.held.holds(traceId, entry.firstSeen)) continue;
       this.pending.delete(traceId);
       this.complete(traceId, entry);
     }
@@ -131,14 +168,16 @@ export class TraceAssembler {
   }
 
   private complete(traceId: string, entry: Pending): void {
-    this.completed.add(hashId(traceId));
-    if (this.held?.holds(traceId, entry.firstSeen)) this.held.onHeld(traceId, entry.records);
-    else this.onTrace(buildTrace(traceId, entry.records));
+    const hash = hashId(traceId);
+    this.completed.add(hash);
+    if (entry.first && this.held?.holds(traceId, entry.firstSeen)) return this.held.onHeld(traceId, entry.records, entry.firstSeen);
+    if (entry.first && this.held !== undefined) this.started.push(hash);
+    this.onTrace(buildTrace(traceId, entry.records));
   }
 }
 
 /** Two FNV-1a passes with different offsets, as one 53-bit number (exact in a double). */
-function hashId(id: string): number {
+export function hashId(id: string): number {
   let low = 0x811c9dc5;
   let high = 0x050c5d1f;
   for (let i = 0; i < id.length; i++) {

@@ -4,7 +4,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { startAnalysis, type AnalysisSpec } from '../analyze/analyses.js';
 import { IdNormalizer } from '../formats/ids.js';
 import { decodeInput, InputDecoder, type DecodeTally } from '../formats/index.js';
-import { completionReach, TraceAssembler } from '../model/assembler.js';
+import { completionReach, hashId, TraceAssembler } from '../model/assembler.js';
 import { buildTrace } from '../model/build-trace.js';
 import type { SpanRecord } from '../model/span.js';
 import { openInput, readError } from '../sources/files.js';
@@ -38,6 +38,19 @@ export interface BlockResult {
   /** What each part's decoder has to tell, in order. */
   parts: { input: number; tally: DecodeTally; spans: number }[];
   lateSpans: number;
+  /**
+   * A trace of this block may have gone on from a trace still open in the block before it
+   * without being held (the scan back missed its id): the blocks cannot give the one-thread
+   * answer, so the caller reads in one thread instead.
+   */
+  inexact: boolean;
+  /**
+   * Hashes of the ids of the traces begun in this block as far as it can tell (not handed to
+   * the block before): those already read in an earlier block are late, as one thread counts them.
+   */
+  started: number[];
+  /** Hashes of every trace id read in this block. */
+  idHashes: number[];
 }
 
 /** The channels to the blocks on either side: held traces go back, from the next block to this one. */
@@ -49,7 +62,20 @@ export interface BlockLinks {
 }
 
 /** Traces handed from one block to the one before it, as records in input order, by trace id. */
-type Handover = Map<string, SpanRecord[]>;
+type Handover = Map<string, { records: SpanRecord[]; offset: number }>;
+
+/**
+ * What a block sends the block before it: the traces it held, and the ids of traces it
+ * began within reach of its start without holding them (their id was not found before it).
+ * The block before checks that none of those is a trace still open there; one that is would
+ * have been joined by one thread, so the read is not exact.
+ */
+interface Reply {
+  /** Each with the span it begins at, counted from 1 at the block's start. */
+  held: Handover;
+  /** Where (in spans, from 1 at the block's start) each trace was first met. */
+  unheld: Map<string, number>;
+}
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -107,17 +133,20 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
     if (selects(trace)) accumulator.add(trace);
   };
   const reach = reachInto(plan.window);
-  const begunBefore = links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, await scanBytes(plan.window, task.parts[0]!));
+  const { window } = plan;
+  const begunBefore =
+    links.previous === null ? new Set<string>() : await traceIdsBefore(task.before, await scanBytes(plan.window, task.parts[0]!), 2 * reach);
+  // The traces met in the first `window` spans of the block, by where they were first met
+  // (counting from 1): the only ones that can go on from a trace of the block before.
+  const early = new Map<string, number>();
   const handover: Handover = new Map();
-  const handBack = (traceId: string, records: SpanRecord[]): void => {
-    const held = handover.get(traceId);
-    if (held === undefined) handover.set(traceId, records);
-    else for (const record of records) held.push(record);
-  };
-  const assembler = new TraceAssembler(onTrace, plan.window, {
-    holds: (traceId, firstSeen) => firstSeen <= reach && begunBefore.has(traceId),
+  const handBack = (traceId: string, records: SpanRecord[], offset: number): void => void handover.set(traceId, { records, offset });
+  const assembler = new TraceAssembler(onTrace, window, {
+    holds: (traceId, firstSeen) => firstSeen <= window && begunBefore.has(traceId),
     onHeld: handBack,
   });
+  // Hashes of the ids of late traces found here that begin where this block's reading sees them.
+  const startedHere: number[] = [];
 
   const parts: BlockResult['parts'] = [];
   for (const part of task.parts) {
@@ -125,34 +154,54 @@ export async function readBlock(task: BlockTask, links: BlockLinks): Promise<Blo
     const decoder = new InputDecoder(part.name, { format: plan.format, jsonLines: true }, (span) => {
       spans++;
       assembler.add(span);
+      const at = assembler.spansRead;
+      if (links.previous !== null && at <= window && !early.has(span.traceId)) early.set(span.traceId, at);
     });
     for await (const chunk of readPart(part)) decoder.push(chunk);
     parts.push({ input: part.input, tally: decoder.finish(), spans });
   }
 
+  const read = assembler.spansRead;
+  const unheld = new Map([...early].filter(([traceId]) => !begunBefore.has(traceId)));
+  early.clear();
+  let inexact = false;
   if (links.next !== null) {
-    const [fromNext] = (await once(links.next, 'message')) as [Handover];
+    const [reply] = (await once(links.next, 'message')) as [Reply];
     links.next.close();
-    for (const [traceId, records] of fromNext) {
-      if (assembler.join(traceId, records)) continue;
-      // Not waiting here: begun further back (a window longer than this block), or the id
-      // was written before this block's end but not by a trace still open (a far earlier
-      // one, whose late spans these are, or an id in a link), so it stands alone.
-      if (begunBefore.has(traceId)) handBack(traceId, records);
-      else {
-        if (assembler.handedOn(traceId)) assembler.lateSpans++;
-        onTrace(buildTrace(traceId, records));
-      }
+    for (const [traceId, offset] of reply.unheld) {
+      const since = assembler.sinceLast(traceId);
+      // A trace open here that one thread would have joined with the next block's, which was built there.
+      if (since !== undefined) inexact ||= since + offset <= window;
+      // Never met here: it may still go on from a trace open in the blocks further back.
+      else if (!assembler.handedOn(traceId) && offset + read <= window && !unheld.has(traceId)) unheld.set(traceId, offset + read);
+    }
+    for (const [traceId, { records, offset }] of reply.held) {
+      const joined = assembler.join(traceId, records, offset);
+      if (joined === 'joined') continue;
+      if (joined === 'late') assembler.lateSpans++;
+      // Never met here: it may go on from a trace further back, or begins here as far as this block can tell.
+      else if (links.previous !== null && offset + read <= window) {
+        handBack(traceId, records, offset + read);
+        continue;
+      } else if (links.previous !== null) startedHere.push(hashId(traceId));
+      onTrace(buildTrace(traceId, records));
     }
   }
   // The block before waits for these: send them before building the traces that stay here.
   assembler.handOverHeld();
   if (links.previous !== null) {
-    links.previous.postMessage(handover);
+    links.previous.postMessage({ held: handover, unheld } satisfies Reply);
     links.previous.close();
   }
   assembler.flush();
-  return { state: accumulator.state(), parts, lateSpans: assembler.lateSpans };
+  return {
+    state: accumulator.state(),
+    parts,
+    lateSpans: assembler.lateSpans,
+    inexact,
+    started: links.previous === null ? [] : [...assembler.started, ...startedHere],
+    idHashes: assembler.idHashes(),
+  };
 }
 
 async function* readPart(part: FilePart): AsyncIterable<Buffer> {
@@ -177,17 +226,22 @@ const FIELD_OVERLAP = 200;
  * the field is far cheaper than parsing it; ids from links and references come along, which
  * only means holding a trace that did not need it.
  */
-export async function traceIdsBefore(parts: readonly FilePart[], bytes: number): Promise<Set<string>> {
+export async function traceIdsBefore(parts: readonly FilePart[], bytes: number, spans = 0): Promise<Set<string>> {
   // A trace's id is written once per span: gather each once, normalize it once.
   const written = new Set<string>();
   let left = bytes;
-  for (let i = parts.length - 1; i >= 0 && left > 0; i--) {
+  let starts = 0;
+  // On until both the bytes and the spans asked for are behind (spans counted by their start
+  // fields, so a stretch of larger spans than where the block starts is still covered); when no
+  // start field is found at all, the bytes alone.
+  const more = (): boolean => left > 0 || (starts > 0 && starts < spans);
+  for (let i = parts.length - 1; i >= 0 && more(); i--) {
     const part = parts[i]!;
     const handle = await openInput(part.path, part.name);
     try {
       let end = part.end;
       let after = Buffer.alloc(0);
-      while (end > part.start && left > 0) {
+      while (end > part.start && more()) {
         const start = Math.max(part.start, end - CHUNK_BYTES);
         const chunk = Buffer.allocUnsafe(end - start + after.length);
         let filled = 0;
@@ -203,6 +257,8 @@ export async function traceIdsBefore(parts: readonly FilePart[], bytes: number):
           const valueEnd = match.index + match[0].length - 1;
           written.add(text.toString('latin1', valueEnd - match[1]!.length, valueEnd));
         }
+        // Counted in the chunk's own bytes only: a field cut by the chunk's start is counted with the chunk before.
+        starts += countMatches(chunk.toString('latin1', 0, filled), SPAN_START_FIELDS);
         after = Buffer.from(text.subarray(0, FIELD_OVERLAP));
         left -= end - start;
         end = start;
@@ -225,4 +281,19 @@ export async function traceIdsBefore(parts: readonly FilePart[], bytes: number):
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * A span's start time field, as a key (a string value cannot hold an unescaped quote): OTLP
+ * `startTimeUnixNano`/`start_time_unix_nano`, Jaeger `startTime`, Zipkin `duration` (Jaeger
+ * writes it too, so its spans count twice: the scan then covers half the spans asked, still
+ * the reach). Links, events and references have none, so they never make the count run ahead.
+ */
+const SPAN_START_FIELDS = /"(?:startTimeUnixNano|start_time_unix_nano|startTime|duration)"\s*:/g;
+
+function countMatches(text: string, pattern: RegExp): number {
+  let n = 0;
+  pattern.lastIndex = 0;
+  while (pattern.exec(text) !== null) n++;
+  return n;
+}
 

@@ -40,6 +40,22 @@ export async function readInParallel(
   if (runBlock === null || jobs < 2 || !Number.isFinite(plan.window) || plan.format === 'otlp-proto' || plan.backend !== null) return null;
   const blocks = await planBlocks(inputs, jobs, plan.jobs === undefined ? PARALLEL_MIN_BYTES : 0, plan.window);
   if (blocks === null) return null;
+  return readBlocks(plan, inputs, blocks, analysis, accumulator, runBlock);
+}
+
+/**
+ * Reads the given blocks (planBlocks, or any cut at line starts: tests cut everywhere) and
+ * merges their states into `accumulator`; null, having merged nothing, when a block found
+ * that the cuts could not give the one-thread answer (BlockResult.inexact).
+ */
+export async function readBlocks(
+  plan: ReadPlan,
+  inputs: readonly InputSource[],
+  blocks: FilePart[][],
+  analysis: AnalysisSpec,
+  accumulator: MergeableAccumulator<unknown>,
+  runBlock: BlockRunner,
+): Promise<ReadReport | null> {
 
   const channels = blocks.slice(1).map(() => new MessageChannel());
   const runs = blocks.map((parts, i) =>
@@ -54,6 +70,7 @@ export async function readInParallel(
     throw error;
   }
 
+  if (results.some((r) => r.inexact)) return null;
   for (const result of results) accumulator.merge(result.state);
   const warnings: string[] = [];
   const notes: string[] = [];
@@ -72,7 +89,13 @@ export async function readInParallel(
     notes.push(inputNote(input.name, summary, spans));
   });
   notes.push(`read in ${blocks.length} blocks on as many threads`);
-  const lateSpans = results.reduce((n, r) => n + r.lateSpans, 0);
+  let lateSpans = results.reduce((n, r) => n + r.lateSpans, 0);
+  // A trace that begins in a block with the id of one read in an earlier block is late, as one thread finds.
+  const earlier = new Set<number>();
+  for (const result of results) {
+    for (const hash of result.started) if (earlier.has(hash)) lateSpans++;
+    for (const hash of result.idHashes) earlier.add(hash);
+  }
   if (lateSpans > 0) warnings.push(lateSpansWarning(lateSpans, plan.window));
   return { warnings, notes };
 }
