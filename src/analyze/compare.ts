@@ -14,8 +14,8 @@ import { compareText, percentile, sortedNumbers } from './stats.js';
  * keeps a compact digest of each trace (its duration, per operation its critical-path time
  * and span count, the attribute values it carries, capped per trace) and splits them in
  * `result()`. Memory is therefore linear in the number of traces, at roughly 100 bytes plus
- * 40 per distinct operation and 40 per distinct attribute value of each trace, never in
- * their spans; see docs/commands.md "compare".
+ * 50 per distinct operation and per distinct attribute value of each trace (2.4 KB a demo
+ * trace), not in their spans; see docs/commands.md "compare".
  */
 
 /** Which traces are the target; the rest (or the other sources) are the baseline. */
