@@ -3,7 +3,9 @@ import { analyzeCommand } from './commands/analyze.js';
 import { bottlenecksCommand } from './commands/bottlenecks.js';
 import { cacheCommand } from './commands/cache.js';
 import { checkCommand } from './commands/check.js';
+import { compareCommand } from './commands/compare.js';
 import { depsCommand } from './commands/deps.js';
+import { diffCommand } from './commands/diff.js';
 import { errorsCommand } from './commands/errors.js';
 import { findCommand } from './commands/find.js';
 import { insightsCommand } from './commands/insights.js';
@@ -39,7 +41,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, checkCommand, servicesCommand, operationsCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
   }
   return program;

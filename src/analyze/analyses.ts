@@ -2,6 +2,7 @@ import { combineAccumulators, type MergeableAccumulator } from './accumulator.js
 import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
 import { BudgetAccumulator, type BudgetAnalysisOptions } from './budgets.js';
 import { CacheAccumulator, type CacheOptions } from './cache.js';
+import { CompareAccumulator, type CompareAnalysisOptions } from './compare.js';
 import { DependencyAccumulator } from './deps.js';
 import { ErrorAccumulator, type ErrorRootsOptions } from './errors.js';
 import { InsightsAccumulator, type InsightOptions } from './insights.js';
@@ -23,6 +24,8 @@ const analyses = {
   llm: (options: LlmOptions) => new LlmAccumulator(options),
   /** `tracectl check`: the budgets of a file (with the baseline, compared in `result`). */
   check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
+  /** `tracectl compare`: a digest of every trace, split into cohorts in `result`. */
+  compare: (options: CompareAnalysisOptions) => new CompareAccumulator(options),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
   analyze: (options: { top: number }) =>
     combineAccumulators({

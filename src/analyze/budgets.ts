@@ -6,6 +6,7 @@ import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, LlmStat, Operator, Unit } from './budget-spec.js';
 import { readCacheSignal } from './cache.js';
+import { attributeLatency } from './compare.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
 import { findInsights, type Finding } from './insights.js';
 import { hasUsage, totalInputTokens } from './llm-dialects.js';
@@ -833,22 +834,10 @@ function compareWithBaseline(
   };
 }
 
-/** The operations whose critical-path time per sample grew the most since the baseline. */
+/** The operations whose critical-path time per sample grew the most since the baseline: the first of `compare`'s attribution. */
 function attribute(current: readonly OperationTime[], before: readonly OperationTime[]): OperationChange[] {
-  const key = (o: OperationTime): string => operationKey(o.service, o.name);
-  const then = new Map(before.map((o) => [key(o), o.ms]));
-  const now = new Map(current.map((o) => [key(o), o]));
-  const changes: OperationChange[] = [];
-  for (const op of current) {
-    const baselineMs = then.get(key(op)) ?? 0;
-    changes.push({ service: op.service, name: op.name, baselineMs, currentMs: op.ms, deltaMs: op.ms - baselineMs });
-  }
-  for (const op of before) {
-    if (!now.has(key(op))) changes.push({ service: op.service, name: op.name, baselineMs: op.ms, currentMs: 0, deltaMs: -op.ms });
-  }
-  return changes
+  return attributeLatency(current, before)
     .filter((c) => c.deltaMs > 0)
-    .sort((a, b) => b.deltaMs - a.deltaMs || a.name.localeCompare(b.name) || a.service.localeCompare(b.service))
     .slice(0, ATTRIBUTION);
 }
 

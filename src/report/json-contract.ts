@@ -177,5 +177,74 @@ export interface ErrorJson {
   error: { code: number; message: string };
 }
 
+// ---------------------------------------------------------------------------------------
+// compare, diff
+// ---------------------------------------------------------------------------------------
+
+export interface CohortJson {
+  traces: number;
+  /** null when the cohort is empty. */
+  durationMs: { p50: number | null; p95: number | null; mean: number | null };
+}
+
+export interface CompareJson {
+  /** How the cohorts were chosen: `slow` (with `percentile`, `thresholdMs`), `where`, `errors`, `baseline`. */
+  cohorts: { kind: 'slow' | 'where' | 'errors' | 'baseline'; percentile?: number; thresholdMs?: number | null; where?: string };
+  target: CohortJson;
+  baseline: CohortJson;
+  /** target mean − baseline mean; null when a cohort is empty. */
+  deltaMeanMs: number | null;
+  /** Operations by contribution, then `{service: "", name: "(other)"}`; deltaMs adds up to deltaMeanMs. */
+  attribution: Array<{ service: string; name: string; targetMs: number; baselineMs: number; deltaMs: number; share: number | null }>;
+  counts: Array<{ service: string; name: string; targetPerTrace: number; baselinePerTrace: number }>;
+  onlyIn: {
+    target: Array<{ service: string; name: string; perTrace: number; traceShare: number }>;
+    baseline: Array<{ service: string; name: string; perTrace: number; traceShare: number }>;
+  };
+  attributes: Array<{ key: string; value: string; targetShare: number; baselineShare: number; targetTraces: number; baselineTraces: number; score: number }>;
+  numeric: Array<{ key: string; targetMedian: number; baselineMedian: number; targetTraces: number; baselineTraces: number; score: number }>;
+  skippedKeys: string[];
+}
+
+export interface DiffSideJson {
+  traceId: string;
+  durationMs: number;
+  criticalPath: Array<{ service: string; name: string; ms: number }>;
+}
+
+export interface DiffJson {
+  a: DiffSideJson;
+  b: DiffSideJson;
+  tolerance: { ratio: number; ms: number };
+  summary: { added: number; removed: number; slower: number; faster: number; same: number };
+  spans: Array<{
+    service: string;
+    name: string;
+    path: string;
+    depth: number;
+    aMs: number | null;
+    bMs: number | null;
+    deltaMs: number | null;
+    change: 'same' | 'slower' | 'faster' | 'added' | 'removed';
+    critical: { a: number | null; b: number | null };
+  }>;
+}
+
 /** Any document of the contract. */
-export type TracectlJson = ShowJson | FindJson | LlmJson | InsightsJson | TraceInsightsJson | BottlenecksJson | ErrorsJson | CacheJson | DepsJson | AnalyzeJson | CheckJson | ServicesJson | OperationsJson | ErrorJson;
+export type TracectlJson =
+  | ShowJson
+  | FindJson
+  | BottlenecksJson
+  | ErrorsJson
+  | CacheJson
+  | DepsJson
+  | AnalyzeJson
+  | LlmJson
+  | InsightsJson
+  | TraceInsightsJson
+  | CompareJson
+  | DiffJson
+  | CheckJson
+  | ServicesJson
+  | OperationsJson
+  | ErrorJson;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'llm', 'insights', 'check', 'services', 'operations'];
+const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'llm', 'insights', 'compare', 'diff', 'check', 'services', 'operations'];
 
 describe('--help', () => {
   it('tracectl --help lists every exit code', async () => {
@@ -24,7 +24,8 @@ describe('--help', () => {
     for (const command of COMMANDS) {
       const { stdout } = await runCli([command, '--help']);
       const first = stdout.slice(stdout.indexOf('\nExamples:\n')).split('\n').find((l) => l.startsWith('  $ '))!;
-      const args = first.slice('  $ tracectl '.length).split(' ');
+      // Words as a shell splits them: 'quoted words' stay one argument.
+      const args = [...first.slice('  $ tracectl '.length).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
       const run = await runCli(args);
       expect({ command, code: run.code, stderr: run.stderr }).toEqual({ command, code: command === 'check' ? 1 : 0, stderr: '' });
     }
