@@ -1,7 +1,7 @@
 import type { SpanRecord } from '../model/span.js';
 
 /** The wire formats tracectl reads; `--input-format` takes these names. */
-export const inputFormats = ['otlp-json', 'otlp-proto', 'jaeger-json', 'zipkin-json'] as const;
+export const inputFormats = ['otlp-json', 'otlp-proto', 'jaeger-json', 'zipkin-json', 'console'] as const;
 export type InputFormat = (typeof inputFormats)[number];
 
 /**

@@ -6,6 +6,7 @@ import { decodeOtlpJson, isOtlpPayload, otlpSignal } from './otlp-json.js';
 import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from './otlp-proto.js';
 import { decodeZipkinJson, isZipkinPayload } from './zipkin-json.js';
 import { plural } from '../model/text.js';
+import { decodeConsoleSpan, decodeConsoleText, isConsoleSpan, looksLikeConsoleText } from './console.js';
 
 interface JsonDecoder {
   /** A structural guard: true when the parsed JSON has this format's shape. */
@@ -22,6 +23,7 @@ export const jsonDecoders = {
   'otlp-json': { matches: isOtlpPayload, decode: decodeOtlpJson },
   'jaeger-json': { matches: isJaegerPayload, decode: decodeJaegerJson },
   'zipkin-json': { matches: isZipkinPayload, decode: decodeZipkinJson },
+  console: { matches: isConsoleSpan, decode: decodeConsoleSpan },
 } satisfies Record<Exclude<InputFormat, 'otlp-proto'>, JsonDecoder>;
 
 export interface DecodeOptions {
@@ -233,6 +235,10 @@ export class InputDecoder {
     } else if (first === undefined) {
       tally.warnings.push(`${name}: empty input, no traces in it`);
       return;
+    } else if ((!options.format || options.format === 'console') && (!isJsonText || !parses(bytes.toString('utf8', first))) && looksLikeConsoleText(bytes.toString('utf8', first))) {
+      // The SDK console exporters: objects one after another, among the application's own lines.
+      decoded = decodeConsoleText(bytes.toString('utf8', first));
+      tally.format = 'console';
     } else if (!isJsonText) {
       throw new InputError(`${name}: ${NOT_TRACES}`);
     } else {
