@@ -281,6 +281,12 @@ function isSkewCandidate(parent: Draft, child: Draft): boolean {
 function skewOf(parent: Draft, child: Draft): Ms {
   const parentEnd = parent.startMs + parent.durationMs;
   const childEnd = child.startMs + child.durationMs;
+  // A duration of 0 is one the producer did not write (Zipkin without `duration`): it says
+  // nothing about where the child must end. As in Jaeger's adjuster, shift only on evidence:
+  // a child that starts before its parent, or, with both durations known, one that does not fit.
+  if (parent.durationMs === 0 || child.durationMs === 0) {
+    return child.startMs < parent.startMs ? parent.startMs - child.startMs : 0;
+  }
   if (parent.durationMs < child.durationMs) {
     // It cannot fit; at least do not let it start before its parent.
     return child.startMs < parent.startMs ? parent.startMs - child.startMs : 0;

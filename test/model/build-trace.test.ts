@@ -110,6 +110,33 @@ describe('buildTrace', () => {
     expect(t.warnings[0]!.message).toContain('+72ms');
   });
 
+  it('keeps every time as written when the client has no duration (issue 12 item 3)', () => {
+    // gateway client c: +10, no duration (0)   |c
+    // backend server s: +115..+135               .          |--s--|
+    // Worked out by hand, after Jaeger's adjuster: a zero-length client says nothing about
+    // where its server ends, and s starts after c starts, so there is no evidence of skew.
+    const t = buildTrace(TRACE, records([
+      { id: 'r', start: 0, dur: 200, service: 'gateway', kind: 'server' },
+      { id: 'c', parent: 'r', start: 10, dur: 0, service: 'gateway', kind: 'client' },
+      { id: 's', parent: 'c', start: 115, dur: 20, service: 'backend', kind: 'server' },
+      { id: 'd', parent: 's', start: 120, dur: 5, service: 'backend', kind: 'client' },
+    ]));
+    expect(t.byId.get(sid('s'))!.startMs).toBe(115);
+    expect(t.byId.get(sid('d'))!.startMs).toBe(120);
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('still shifts a server that starts before its zero-length client (issue 12 item 3)', () => {
+    // client c at +50 with no duration; server s written at +30: it started before its client.
+    const t = buildTrace(TRACE, records([
+      { id: 'r', start: 0, dur: 200, service: 'gateway', kind: 'server' },
+      { id: 'c', parent: 'r', start: 50, dur: 0, service: 'gateway', kind: 'client' },
+      { id: 's', parent: 'c', start: 30, dur: 20, service: 'backend', kind: 'server' },
+    ]));
+    expect(t.byId.get(sid('s'))!.startMs).toBe(50);
+    expect(t.warnings.map((w) => w.kind)).toEqual(['clock-skew']);
+  });
+
   it('does not move a consumer that legitimately runs after its producer', () => {
     const t = buildTrace(TRACE, records([
       { id: 'p', start: 0, dur: 10, service: 'gateway', kind: 'producer' },
