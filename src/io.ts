@@ -21,15 +21,26 @@ export interface OutputStream {
 }
 
 export function processIo(): Io {
-  const wrap = (stream: NodeJS.WriteStream): OutputStream => ({
-    write: (text) => void stream.write(text),
-    get isTTY() {
-      return stream.isTTY === true;
-    },
-    get columns() {
-      return stream.columns;
-    },
-  });
+  const wrap = (stream: NodeJS.WriteStream): OutputStream => {
+    // A reader that went away (`tracectl find … | head -1`) closes the pipe: stop writing,
+    // quietly, as cat does, and let the command end with its own exit code.
+    let closed = false;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closed = true;
+    });
+    return {
+      write: (text) => {
+        if (!closed) stream.write(text);
+      },
+      get isTTY() {
+        return stream.isTTY === true;
+      },
+      get columns() {
+        return stream.columns;
+      },
+    };
+  };
   return {
     stdout: wrap(process.stdout),
     stderr: wrap(process.stderr),
