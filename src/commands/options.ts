@@ -6,6 +6,7 @@ import { DEFAULT_WINDOW_SPANS } from '../model/assembler.js';
 import { parseDuration } from '../model/duration.js';
 import { UsageError } from '../model/errors.js';
 import { parseCondition, type TraceFilter } from '../model/query.js';
+import { cleanText } from '../report/sanitize.js';
 import type { RenderContext } from '../report/style.js';
 import { backendKinds } from '../sources/backends/config.js';
 import { BACKEND_DEFAULTS, type BackendOptions } from './backend-options.js';
@@ -92,9 +93,13 @@ export function durationOption(flag: string, text: string): number {
   return ms;
 }
 
-export function countOption(flag: string, text: string): number {
+/** A count on the command line: a whole number from 1 to `max` (by default the largest one a double holds exactly). */
+export function countOption(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} "${text}" is not a positive whole number`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
+    throw new UsageError(`${flag} "${cleanText(text)}" is not ${range}`);
+  }
   return n;
 }
 

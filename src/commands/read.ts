@@ -33,7 +33,8 @@ export async function readPlan(sources: readonly string[], opts: CommonOptions &
     filter,
   };
   if (opts.inputFormat !== undefined) plan.format = opts.inputFormat;
-  if (opts.jobs !== undefined) plan.jobs = countOption('--jobs', opts.jobs);
+  // More threads than this only add heaps: each holds a window of spans (docs/inputs.md).
+  if (opts.jobs !== undefined) plan.jobs = countOption('--jobs', opts.jobs, MAX_JOBS);
   return plan;
 }
 
@@ -81,6 +82,9 @@ export async function readSelected<T>(
   tellReport(result, opts, io);
   return result.value;
 }
+
+/** The most threads `--jobs` may ask for. */
+export const MAX_JOBS = 16;
 
 function windowOption(text: string | undefined): number {
   if (text === undefined) return DEFAULT_WINDOW_SPANS;

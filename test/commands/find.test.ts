@@ -143,7 +143,7 @@ describe('tracectl find', () => {
 
   it.each([
     [['--slow', '0'], /--slow "0" is not a positive whole number/],
-    [['--jobs', '0'], /--jobs "0" is not a positive whole number/],
+    [['--jobs', '0'], /--jobs "0" is not a whole number from 1 to 16/],
     [['--min-duration', 'fast'], /--min-duration "fast" is not a duration/],
     [['--where', 'latency>slow'], /needs a number or a duration/],
     [['--where', 'x~('], /not a valid regular expression/],
@@ -159,5 +159,19 @@ describe('tracectl find', () => {
   it('prints no error for an empty result', async () => {
     const run = await runCli(['find', DEMO, '--service', 'nobody']);
     expect(run).toEqual({ code: 0, stdout: 'no traces match\n', stderr: '' });
+  });
+});
+
+describe('options out of range', () => {
+  it.each([
+    [['--jobs', '99999999999999999999'], /--jobs "99999999999999999999" is not a whole number from 1 to 16/],
+    [['--jobs', '100000'], /--jobs "100000" is not a whole number from 1 to 16/],
+    [['--from', '99999999999999999'], /--from "99999999999999999" is out of range: epoch seconds from 0 to 8640000000000/],
+    [['--to', '275760-09-13T00:00:00Z'], /--to "275760-09-13T00:00:00Z" is not a time/],
+  ])('%j is a usage error naming the accepted range, before anything is read', async (args, message) => {
+    const { code, stderr, stdout } = await runCli(['find', ...args, 'fixtures/demo/llm-gateway.otlp.jsonl']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
   });
 });

@@ -98,10 +98,16 @@ export const SECRET_HEADER = /auth|token|key|secret|cookie|session|passw/i;
  */
 export function parseTimeOption(flag: string, text: string): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // A JavaScript date reaches 8.64e15 ms either side of 1970: past that, no time can be named.
+  const inRange = (ms: number): boolean => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const ms = Math.round(Number(trimmed) * 1000);
+    if (inRange(ms)) return ms;
+    throw new UsageError(`${flag} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is out of range: epoch seconds from 0 to 8640000000000`);
+  }
   if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(trimmed)) {
     const ms = Date.parse(trimmed.replace(' ', 'T'));
-    if (Number.isFinite(ms)) return ms;
+    if (inRange(ms)) return ms;
   }
   throw new UsageError(`${flag} "${text}" is not a time: write RFC 3339 (2026-11-01T10:00:00Z) or epoch seconds`);
 }
