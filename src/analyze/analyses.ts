@@ -1,3 +1,4 @@
+import { AttributeKeyAccumulator } from './attribute-keys.js';
 import { combineAccumulators, type MergeableAccumulator } from './accumulator.js';
 import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
 import { CacheAccumulator, type CacheOptions } from './cache.js';
@@ -16,6 +17,8 @@ const analyses = {
   errors: (options: ErrorRootsOptions) => new ErrorAccumulator(options),
   cache: (options: CacheOptions) => new CacheAccumulator(options),
   deps: (_options: Record<string, never>) => new DependencyAccumulator(),
+  /** The attribute keys the traces carry (for "did you mean" when a --where key exists nowhere). */
+  keys: (_options: Record<string, never>) => new AttributeKeyAccumulator(),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
   analyze: (options: { top: number }) =>
     combineAccumulators({

@@ -3,6 +3,7 @@ import type { Assertion, Budget, BudgetFile, BudgetSelect, Operator, Unit } from
 import { readCacheSignal } from './cache.js';
 import { criticalPath, criticalTimeBySpan, type CriticalSection } from './critical-path.js';
 import { spanMatchesCondition } from '../model/query.js';
+import { linearGlob, type LinearRegex } from '../model/regex.js';
 import { percentile, sortedNumbers } from './stats.js';
 import { isErrorSpan, rootSpan } from '../model/error-span.js';
 import { numberAttribute } from '../model/attributes.js';
@@ -614,7 +615,7 @@ export function readBaseline(json: unknown): Baseline | null {
 }
 
 /** `*` any run of characters (including `/`), `?` one character; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
+export function globToRegExp(glob: string): LinearRegex {
+  // RE2 (model/regex.ts): `*a*b*` is linear in the name, where a backtracking RegExp is quadratic.
+  return linearGlob(glob);
 }
