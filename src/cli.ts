@@ -18,6 +18,9 @@ import type { Io } from './io.js';
 import { renderJson } from './report/json.js';
 import { cleanLines, cleanText } from './report/sanitize.js';
 
+/** tracectl's version, as in package.json (a test keeps the two alike). */
+export const VERSION = '0.1.0';
+
 export const EXIT_CODES = `
 Exit codes:
   0  success (an empty result is a success)
@@ -33,10 +36,11 @@ Exit codes:
  */
 export function createProgram(io: Io, done: (code: number) => void): Command {
   // Commander's messages echo what was typed (an unknown option, a bad value): cleaned like any other text.
-  const output = { writeOut: (s: string) => io.stdout.write(cleanLines(s)), writeErr: (s: string) => io.stderr.write(cleanLines(s)) };
+  // Its errors start as ours do: `tracectl: unknown option '--x'`, not `error: …`.
+  const output = { writeOut: (s: string) => io.stdout.write(cleanLines(s)), writeErr: (s: string) => io.stderr.write(cleanLines(s.replace(/^error: /, 'tracectl: '))) };
   const program = new Command('tracectl')
     .description('Answers from distributed traces: slow spans, error roots, cache effectiveness, service dependencies, latency budgets.')
-    .version('0.1.0')
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
@@ -44,6 +48,16 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
   for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
   }
+  program.addCommand(
+    new Command('version')
+      .description('print the version')
+      .exitOverride()
+      .configureOutput(output)
+      .action(() => {
+        io.stdout.write(`${VERSION}\n`);
+        done(0);
+      }),
+  );
   return program;
 }
 
@@ -57,8 +71,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has already printed its message (or the help, or the version).
-      return error.exitCode === 0 ? 0 : 2;
+      // Commander has already printed its message (or the help, or the version); with --json
+      // a usage error is also the {schema, error} document, as every other error is.
+      if (error.exitCode === 0) return 0;
+      if (json) io.stdout.write(renderJson({ error: { code: 2, message: cleanText(error.message.replace(/^error: /, '')) } }));
+      return 2;
     }
     const code = error instanceof UsageError || error instanceof InputError ? error.exitCode : 70;
     const message = error instanceof Error ? error.message : String(error);

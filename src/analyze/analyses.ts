@@ -1,3 +1,4 @@
+import { AttributeKeyAccumulator } from './attribute-keys.js';
 import { combineAccumulators, type MergeableAccumulator } from './accumulator.js';
 import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
 import { BudgetAccumulator, type BudgetAnalysisOptions } from './budgets.js';
@@ -26,6 +27,8 @@ const analyses = {
   check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
   /** `tracectl compare`: a digest of every trace, split into cohorts in `result`. */
   compare: (options: CompareAnalysisOptions) => new CompareAccumulator(options),
+  /** The attribute keys the traces carry (for "did you mean" when a --where key exists nowhere). */
+  keys: (_options: Record<string, never>) => new AttributeKeyAccumulator(),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
   analyze: (options: { top: number }) =>
     combineAccumulators({

@@ -2,6 +2,7 @@ import { numberAttribute } from '../model/attributes.js';
 import { isErrorSpan, rootSpan } from '../model/error-span.js';
 import { operationKey } from '../model/operation.js';
 import { spanMatchesCondition } from '../model/query.js';
+import { linearGlob, type LinearRegex } from '../model/regex.js';
 import type { Ms, Span, Trace } from '../model/span.js';
 import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { Assertion, Budget, BudgetFile, BudgetSelect, LlmStat, Operator, Unit } from './budget-spec.js';
@@ -842,7 +843,7 @@ function attribute(current: readonly OperationTime[], before: readonly Operation
 }
 
 /** `*` any run of characters (including `/`), `?` one character; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
+export function globToRegExp(glob: string): LinearRegex {
+  // RE2 (model/regex.ts): `*a*b*` is linear in the name, where a backtracking RegExp is quadratic.
+  return linearGlob(glob);
 }

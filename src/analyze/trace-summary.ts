@@ -29,18 +29,41 @@ export function summarizeTrace(trace: Trace): TraceSummary {
   };
 }
 
+/** `find --sort`: what the list is ordered by (the largest, or the newest, first). */
+export const findSorts = ['start', 'duration', 'spans', 'errors'] as const;
+export type FindSort = (typeof findSorts)[number];
+
 export interface FindOrder {
   /** Slowest first, at most this many. */
   slowest?: number;
   /** At most this many rows. */
   limit?: number;
+  /** Order by this (default: start, or duration with `slowest`), largest or newest first. */
+  sort?: FindSort;
+  /** The other way round: smallest or oldest first. */
+  reverse?: boolean;
 }
 
 /** A `FindAccumulator` as plain data, for `merge` in another thread. */
 export interface FindState {
   /** The best rows of its traces, at most `max` of them. */
   rows: TraceSummary[];
+  /** How many traces it took, listed or not. */
+  total: number;
 }
+
+/** The rows `find` lists, and how many traces matched in all ("showing 20 of 60"). */
+export interface FindResult {
+  rows: TraceSummary[];
+  total: number;
+}
+
+const byField: Record<FindSort, (a: TraceSummary, b: TraceSummary) => number> = {
+  start: (a, b) => compareText(b.start, a.start),
+  duration: (a, b) => b.durationMs - a.durationMs,
+  spans: (a, b) => b.spanCount - a.spanCount,
+  errors: (a, b) => b.errorCount - a.errorCount,
+};
 
 /**
  * The rows of `find`: newest first by default (as `gh` lists), or slowest first. One trace
@@ -50,37 +73,41 @@ export interface FindState {
  * than the window), so the list does not depend on the order traces came in, and each
  * part's best `max` rows hold every row of the whole list.
  */
-export class FindAccumulator implements MergeableAccumulator<TraceSummary[], FindState> {
+export class FindAccumulator implements MergeableAccumulator<FindResult, FindState> {
   private rows: TraceSummary[] = [];
+  private total = 0;
   private readonly max: number;
   private readonly compare: (a: TraceSummary, b: TraceSummary) => number;
 
   constructor(order: FindOrder) {
     this.max = Math.min(order.slowest ?? Infinity, order.limit ?? Infinity);
-    this.compare =
-      order.slowest !== undefined
-        ? (a, b) => b.durationMs - a.durationMs || compareText(a.traceId, b.traceId) || samePartial(a, b)
-        : (a, b) => compareText(b.start, a.start) || compareText(a.traceId, b.traceId) || samePartial(a, b);
+    const field = byField[order.sort ?? (order.slowest !== undefined ? 'duration' : 'start')];
+    const sign = order.reverse ? -1 : 1;
+    // Ties by trace id (always ascending), then partial traces of one id by where they are, so
+    // the order is total and does not depend on input order (or on which block built them).
+    this.compare = (a, b) => sign * field(a, b) || compareText(a.traceId, b.traceId) || samePartial(a, b);
   }
 
   add(trace: Trace): void {
+    this.total++;
     this.rows.push(summarizeTrace(trace));
     if (this.rows.length >= 2 * this.max + 64) this.prune();
   }
 
   state(): FindState {
     this.prune();
-    return { rows: this.rows.map((row) => ({ ...row })) };
+    return { rows: this.rows.map((row) => ({ ...row })), total: this.total };
   }
 
   merge(state: FindState): void {
+    this.total += state.total;
     for (const row of state.rows) this.rows.push({ ...row });
     if (this.rows.length >= 2 * this.max + 64) this.prune();
   }
 
-  result(): TraceSummary[] {
+  result(): FindResult {
     this.prune();
-    return this.rows;
+    return { rows: this.rows, total: this.total };
   }
 
   private prune(): void {

@@ -1,15 +1,22 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { findSorts, type FindSort } from '../analyze/trace-summary.js';
 import type { Io } from '../io.js';
-import { findJson, renderJson } from '../report/json.js';
+import { findJson, findJsonLines, renderJson } from '../report/json.js';
 import { renderTraceTable } from '../report/find-table.js';
 import { addCommonOptions, addFilterOptions, countOption, renderContext, type CommonOptions, type FilterOptions } from './options.js';
 import { analyzeSelected } from './read.js';
+import { tellMissingKeys } from './missing-keys.js';
 
 export interface FindOptions extends CommonOptions, FilterOptions {
   sources: string[];
   /** `--slow [N]`: true without a number. */
   slow?: string | boolean;
   limit?: string;
+  sort?: FindSort;
+  reverse?: boolean;
+  /** `-q`/`--ids`: trace ids only, one a line. */
+  ids?: boolean;
+  format?: 'table' | 'jsonl';
 }
 
 /** Without --slow, the newest this many traces are listed. */
@@ -19,12 +26,28 @@ const DEFAULT_SLOWEST = 10;
 export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   const slowest = opts.slow === undefined || opts.slow === false ? undefined : opts.slow === true ? DEFAULT_SLOWEST : countOption('--slow', opts.slow);
   const limit = opts.limit === undefined ? (slowest === undefined ? DEFAULT_LIMIT : undefined) : countOption('--limit', opts.limit);
-  // What the table will show, so a backend that searches by summaries (Tempo) fetches only that.
+  const sort: FindSort = opts.sort ?? (slowest === undefined ? 'start' : 'duration');
+  const reverse = opts.reverse === true;
+  // What the table will show, so a backend that searches by summaries (Tempo) fetches only that;
+  // another order needs every trace the search finds.
   const count = Math.min(slowest ?? Infinity, limit ?? Infinity);
-  const rank = Number.isFinite(count) ? { by: slowest === undefined ? ('newest' as const) : ('slowest' as const), count } : undefined;
-  const rows = await analyzeSelected(opts.sources, opts, io, { name: 'find', options: { slowest, limit } }, rank === undefined ? {} : { rank });
-  if (opts.json) io.stdout.write(renderJson(findJson(rows)));
-  else io.stdout.write(renderTraceTable(rows, renderContext(opts, io)));
+  const by = reverse ? undefined : sort === 'start' ? ('newest' as const) : sort === 'duration' ? ('slowest' as const) : undefined;
+  const rank = Number.isFinite(count) && by !== undefined ? { by, count } : undefined;
+  const found = await analyzeSelected(opts.sources, opts, io, { name: 'find', options: { slowest, limit, sort, reverse } }, rank === undefined ? {} : { rank });
+  // A backend search fetches only the best traces (and at most --max-traces): how many matched in all is unknown.
+  const fromBackend = opts.backend !== undefined || (opts.sources.length === 0 && (io.env.TRACECTL_BACKEND ?? '') !== '');
+  const total = fromBackend ? undefined : found.total;
+  if (opts.json) io.stdout.write(renderJson(findJson(found.rows)));
+  else if (opts.ids) io.stdout.write(found.rows.map((r) => `${r.traceId}\n`).join(''));
+  else if (opts.format === 'jsonl') io.stdout.write(findJsonLines(found.rows));
+  else {
+    io.stdout.write(renderTraceTable(found.rows, renderContext(opts, io)));
+    // For the eye only, as gh does: piped output and its stderr stay as they were.
+    if (io.stdout.isTTY && total !== undefined && total > found.rows.length) {
+      io.stderr.write(`showing ${found.rows.length} of ${found.total} traces (--limit N for more)\n`);
+    }
+  }
+  if (found.rows.length === 0) await tellMissingKeys(opts, io);
   return 0;
 }
 
@@ -34,7 +57,11 @@ export function findCommand(io: Io, done: (code: number) => void): Command {
     .description('traces matching filters, as a table (newest first, or slowest first with --slow)')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
     .option('--slow [n]', `the slowest traces first (default ${DEFAULT_SLOWEST})`)
-    .option('--limit <n>', `at most this many traces (default ${DEFAULT_LIMIT} without --slow)`);
+    .option('--limit <n>', `at most this many traces (default ${DEFAULT_LIMIT} without --slow)`)
+    .addOption(new Option('--sort <field>', 'order by this, largest or newest first (default start; duration with --slow)').choices(findSorts))
+    .option('--reverse', 'the other way round: smallest or oldest first')
+    .option('-q, --ids', 'print trace ids only, one a line (for xargs)')
+    .addOption(new Option('--format <format>', 'table (default), or jsonl: one trace object a line').choices(['table', 'jsonl']));
   addFilterOptions(cmd);
   addCommonOptions(cmd);
   return cmd.action(async (sources: string[], raw: Omit<FindOptions, 'sources'>) => {

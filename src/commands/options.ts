@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { Command, Option } from 'commander';
 import { inputFormats, type InputFormat } from '../formats/decoder.js';
 import type { Io } from '../io.js';
 import { DEFAULT_WINDOW_SPANS } from '../model/assembler.js';
@@ -34,7 +33,21 @@ export interface FilterOptions {
 /** Commander's way to let an option repeat: each value appended. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function addCommonOptions(cmd: Command): Command {
+/**
+ * What a command reads, so its --help lists only the options it uses: `search` (the
+ * default) reads many traces (window, jobs, the backend search); `trace` reads one by id.
+ */
+export type ReadKind = 'search' | 'trace';
+
+/** The options only a search reads: `show` (one trace by id) leaves them out. */
+const SEARCH_ONLY = new Set(['--window', '--jobs', '--max-traces']);
+
+export function addCommonOptions(cmd: Command, kind: ReadKind = 'search'): Command {
+  if (kind === 'trace') {
+    const all = addCommonOptions(new Command());
+    for (const option of all.options) if (!SEARCH_ONLY.has(option.long ?? '')) cmd.addOption(option);
+    return cmd;
+  }
   return cmd
     .addOption(new Option('--input-format <format>', 'skip format detection').choices(inputFormats))
     .option('--strict', 'fail on a malformed JSON line instead of skipping it')

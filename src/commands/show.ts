@@ -50,7 +50,7 @@ export function showCommand(io: Io, done: (code: number) => void): Command {
     .option('--attrs', 'print attributes and events under each span')
     .option('--expand', 'do not collapse runs of same-named sibling spans')
     .option('--insights', 'mark the spans in anti-patterns (N+1, retry loops, …) and list them below');
-  addCommonOptions(cmd);
+  addCommonOptions(cmd, 'trace');
   return cmd.action(async (traceId: string, sources: string[], raw: Omit<ShowOptions, 'traceId' | 'sources' | 'depth'> & { depth?: string }) => {
     const depth = raw.depth === undefined ? undefined : countOption('--depth', raw.depth);
     done(await runShow({ ...raw, traceId, sources, depth }, io));

@@ -3,15 +3,37 @@ import type { AttributeValue, Ms, Span, Trace } from './span.js';
 import { parseDuration } from './duration.js';
 import { isErrorSpan } from './error-span.js';
 import { numberAttribute } from './attributes.js';
+import { keyAliases } from './semconv.js';
+import { linearRegex, type LinearRegex } from './regex.js';
 
-/** `--where KEY=VALUE` and friends. */
+/**
+ * `--where` conditions:
+ * - `KEY=VALUE`, `KEY!=VALUE`; `KEY=a,b` is a set (any of them; `\,` is a comma in a value)
+ * - `KEY>N`, `KEY<N`, `KEY>=N`, `KEY<=N` (numbers, or durations such as 250ms)
+ * - `KEY~REGEX` (RE2 syntax, linear time)
+ * - `KEY` alone: the span has it; `!KEY`: it has not.
+ */
 export interface Condition {
   key: string;
-  op: '=' | '!=' | '>' | '<' | '~';
+  op: '=' | '!=' | '>' | '<' | '>=' | '<=' | '~' | 'present' | 'absent';
+  /** The value as typed (empty for present/absent). */
   value: string;
-  /** The value as a number when it is one (or a duration, in ms). */
+  /** `=`/`!=`: the values of a set, one when no comma was given. */
+  values: string[];
+  /** The value as a number when it is one (or a duration, in ms); a single value only. */
   numeric: number | null;
-  regex: RegExp | null;
+}
+
+// Conditions are plain data (a plan crosses to worker threads): `~` patterns are compiled once per thread.
+const compiled = new Map<string, LinearRegex>();
+
+function conditionRegex(pattern: string): LinearRegex {
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    re = linearRegex(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
 }
 
 /**
@@ -28,30 +50,49 @@ export interface TraceFilter {
   errors?: boolean;
 }
 
-const OPERATORS = ['!=', '>', '<', '~', '='] as const;
+const SYNTAX = 'write KEY=VALUE, KEY=A,B, KEY!=VALUE, KEY>N, KEY>=N, KEY<N, KEY<=N, KEY~REGEX, KEY (present) or !KEY (absent)';
 
 export function parseCondition(expr: string): Condition {
+  const bare = /^\s*(!?)\s*([^=!<>~,\s\p{C}]+)\s*$/u.exec(expr);
+  if (bare) return { key: bare[2]!, op: bare[1] === '!' ? 'absent' : 'present', value: '', values: [], numeric: null };
   // The first operator after a non-empty key: keys are dotted names and never contain one.
-  const match = /^([^=!<>~]+?)\s*(!=|=|>|<|~)\s*(.*)$/s.exec(expr);
-  const op = match?.[2] as Condition['op'] | undefined;
-  if (!match || !op || !OPERATORS.includes(op)) {
-    throw new UsageError(`--where "${expr}" is not a condition: write KEY=VALUE, KEY!=VALUE, KEY>N, KEY<N or KEY~REGEX`);
-  }
+  const match = /^([^=!<>~]+?)\s*(!=|>=|<=|=|>|<|~)\s*(.*)$/s.exec(expr);
+  if (!match) throw new UsageError(`--where "${expr}" is not a condition: ${SYNTAX}`);
+  const op = match[2] as Condition['op'];
   const key = match[1]!.trim();
   const value = match[3]!;
-  let regex: RegExp | null = null;
   if (op === '~') {
     try {
-      regex = new RegExp(value);
+      conditionRegex(value);
     } catch {
-      throw new UsageError(`--where "${expr}": "${value}" is not a valid regular expression`);
+      throw new UsageError(`--where "${expr}": "${value}" is not a valid regular expression (RE2 syntax: no backreferences or lookaround)`);
     }
   }
-  const numeric = toNumber(value);
-  if ((op === '>' || op === '<') && numeric === null) {
+  const values = op === '=' || op === '!=' ? splitSet(value) : [value];
+  const numeric = values.length === 1 ? toNumber(values[0]!) : null;
+  if ((op === '>' || op === '<' || op === '>=' || op === '<=') && numeric === null) {
     throw new UsageError(`--where "${expr}": ${op} needs a number or a duration such as 250ms`);
   }
-  return { key, op, value, numeric, regex };
+  return { key, op, value, values, numeric };
+}
+
+/** `a,b` → [a, b]; `a\,b` is the one value `a,b`. */
+function splitSet(value: string): string[] {
+  if (!value.includes(',')) return [value];
+  const out: string[] = [];
+  let current = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (ch === '\\' && value[i + 1] === ',') {
+      current += ',';
+      i++;
+    } else if (ch === ',') {
+      out.push(current);
+      current = '';
+    } else current += ch;
+  }
+  out.push(current);
+  return out;
 }
 
 /** A value compared as a number: a number, or a duration such as 250ms (in ms). */
@@ -59,10 +100,18 @@ function toNumber(value: string): number | null {
   return numberAttribute(value) ?? parseDuration(value);
 }
 
-/** The attribute a condition names: span attributes first, then the resource's; `status`, `kind`, `name`, `service` too. */
-function lookup(span: Span, key: string): AttributeValue | undefined {
-  if (key in span.attributes) return span.attributes[key];
-  if (key in span.resource) return span.resource[key];
+/**
+ * The attribute a condition names: span attributes first, then the resource's, each under
+ * the key or a name the semantic conventions gave it before or after (semconv.ts);
+ * `status`, `kind`, `name`, `service` too.
+ */
+export function lookupKey(span: Span, key: string): AttributeValue | undefined {
+  const direct = lookupExact(span, key);
+  if (direct !== undefined) return direct;
+  for (const alias of keyAliases(key)) {
+    const value = lookupExact(span, alias);
+    if (value !== undefined) return value;
+  }
   switch (key) {
     case 'name':
       return span.name;
@@ -77,24 +126,35 @@ function lookup(span: Span, key: string): AttributeValue | undefined {
   }
 }
 
+function lookupExact(span: Span, key: string): AttributeValue | undefined {
+  if (key in span.attributes) return span.attributes[key];
+  if (key in span.resource) return span.resource[key];
+  return undefined;
+}
+
 export function spanMatchesCondition(span: Span, c: Condition): boolean {
-  const actual = lookup(span, c.key);
-  if (actual === undefined || actual === null) return c.op === '!=';
+  const actual = lookupKey(span, c.key);
+  const missing = actual === undefined || actual === null;
+  if (c.op === 'present' || c.op === 'absent') return missing === (c.op === 'absent');
+  if (missing) return c.op === '!=';
   const text = typeof actual === 'object' ? JSON.stringify(actual) : String(actual);
   switch (c.op) {
     case '~':
-      return c.regex!.test(text);
+      return conditionRegex(c.value).test(text);
     case '=':
     case '!=': {
       const actualNumber = typeof actual === 'number' ? actual : toNumber(text);
-      const equal = c.numeric !== null && actualNumber !== null ? actualNumber === c.numeric : text === c.value;
+      const equal = c.values.some((v) => {
+        const wanted = c.values.length === 1 ? c.numeric : toNumber(v);
+        return wanted !== null && actualNumber !== null ? actualNumber === wanted : text === v;
+      });
       return c.op === '=' ? equal : !equal;
     }
-    case '>':
-    case '<': {
+    default: {
       const actualNumber = typeof actual === 'number' ? actual : toNumber(text);
       if (actualNumber === null) return false;
-      return c.op === '>' ? actualNumber > c.numeric! : actualNumber < c.numeric!;
+      const n = c.numeric!;
+      return c.op === '>' ? actualNumber > n : c.op === '<' ? actualNumber < n : c.op === '>=' ? actualNumber >= n : actualNumber <= n;
     }
   }
 }

@@ -43,6 +43,16 @@ export function showJson(view: TraceView): ShowJson {
   };
 }
 
+/** `find --json`: the rows listed. */
 export function findJson(rows: readonly TraceSummary[]): FindJson {
-  return { traces: rows.map((r) => ({ ...r, durationMs: jsonMs(r.durationMs) })) };
+  return { traces: rows.map(findRow) };
+}
+
+/** `find --format jsonl`: one trace object a line, as in `find --json`'s `traces`. */
+export function findJsonLines(rows: readonly TraceSummary[]): string {
+  return rows.map((r) => `${JSON.stringify(findRow(r))}\n`).join('');
+}
+
+function findRow(r: TraceSummary): TraceSummary {
+  return { ...r, durationMs: jsonMs(r.durationMs) };
 }

@@ -15,8 +15,22 @@ const ESCAPE_SEQUENCES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
+// Invisible characters that would make `gate\u200bway` look like `gateway` (and misalign
+// columns): zero-width space, non-joiner, joiner, word joiner and the other invisible
+// operators, the byte order mark, the soft hyphen, the Mongolian vowel separator, and tag
+// characters. Shown escaped, as `\u200b`, so the difference is seen; `--json` keeps them.
+const INVISIBLE_CHARACTERS = /[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]|\udb40[\udc00-\udc7f]/g;
+
+function escapeInvisible(c: string): string {
+  const code = c.codePointAt(0)!;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
 export function cleanText(text: string): string {
-  return text.replace(ESCAPE_SEQUENCES, '').replace(CONTROL_CHARACTERS, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : ''));
+  return text
+    .replace(ESCAPE_SEQUENCES, '')
+    .replace(CONTROL_CHARACTERS, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : ''))
+    .replace(INVISIBLE_CHARACTERS, escapeInvisible);
 }
 
 /**

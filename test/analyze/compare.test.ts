@@ -116,7 +116,7 @@ describe('compare with no planted cause', () => {
 describe('other splits', () => {
   const traces = cohort(40, 4, 3);
   it('--where: traces with a matching span against the rest', () => {
-    const report = compareCohorts(foldTraces(new CompareAccumulator({ split: { kind: 'where', filter: { where: [{ key: 'model', op: '=', value: 'big', numeric: null, regex: null }] } } }), traces));
+    const report = compareCohorts(foldTraces(new CompareAccumulator({ split: { kind: 'where', filter: { where: [{ key: 'model', op: '=', value: 'big', values: ['big'], numeric: null }] } } }), traces));
     expect(report.target.traces).toBe(10);
     expect(report.attribution[0]).toMatchObject({ name: 'complete' });
   });

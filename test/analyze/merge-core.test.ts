@@ -330,8 +330,9 @@ describe('merging FindAccumulator states', () => {
   ];
 
   it('the ties are real: equal durations and equal starts among the rows', () => {
-    const rows = foldTraces(new FindAccumulator({}), withTies());
+    const { rows, total } = foldTraces(new FindAccumulator({}), withTies());
     expect(rows).toHaveLength(160);
+    expect(total).toBe(160);
     expect(new Set(rows.map((r) => r.durationMs)).size).toBeLessThan(rows.length - 50);
     expect(new Set(rows.map((r) => r.start)).size).toBeLessThan(rows.length - 50);
   });

@@ -93,7 +93,8 @@ describe('readInParallel', () => {
     const one = await inOneThread([DEMO], everyTrace);
     const many = await inBlocks([DEMO], everyTrace, jobs);
     expect(many.result).toEqual(one.result);
-    expect((many.result as unknown[]).length).toBe(60);
+    expect((many.result as { rows: unknown[]; total: number }).rows.length).toBe(60);
+    expect((many.result as { rows: unknown[]; total: number }).total).toBe(60);
   });
 
   it.each([40, 400])('with a window of %i spans gives what one thread gives', async (window) => {
@@ -150,7 +151,7 @@ describe('readInParallel', () => {
     const file = join(dir, 'split.jsonl');
     writeFileSync(file, lines.join('\n') + '\n');
     const many = await inBlocks([file], everyTrace, 2);
-    const rows = many.result as { traceId: string; spanCount: number }[];
+    const { rows } = many.result as { rows: { traceId: string; spanCount: number }[] };
     expect(rows.map((r) => [r.traceId, r.spanCount]).sort()).toEqual([
       [a, 2],
       [b, 20],
@@ -204,7 +205,7 @@ describe('readInParallel at the edges', () => {
     const one = await inOneThread([file], everyTrace, 5000);
     const many = await inBlocks([file], everyTrace, 2, 5000);
     expect(many.result).toEqual(one.result);
-    expect((one.result as { traceId: string; spanCount: number }[]).find((r) => r.traceId === 'f'.repeat(32))?.spanCount).toBe(2);
+    expect((one.result as { rows: { traceId: string; spanCount: number }[] }).rows.find((r) => r.traceId === 'f'.repeat(32))?.spanCount).toBe(2);
   });
 
   it('counts spans that arrive later than the window across a cut as late, as one thread does', async () => {
@@ -229,7 +230,7 @@ describe('readInParallel at the edges', () => {
     const file = writeLines('bom.jsonl', lines, '\ufeff');
     const one = await inOneThread([file], everyTrace);
     const many = await inBlocks([file], everyTrace, 2);
-    expect((one.result as unknown[]).length).toBe(50);
+    expect((one.result as { rows: unknown[] }).rows.length).toBe(50);
     expect(many.result).toEqual(one.result);
     expect(many.told.warnings).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { keyAliases } from '../../model/semconv.js';
 import { hasSpanConditions, type Condition, type TraceFilter } from '../../model/query.js';
 import type { SpanRecord } from '../../model/span.js';
 
@@ -48,7 +49,8 @@ export function spanQuery(filter: TraceFilter): SpanQuery {
  * (`500.0`).
  */
 export function isStringEquality(c: Condition): boolean {
-  if (c.op !== '=') return false;
+  // A set, or a renamed semantic-convention key (which matches under either name), is tested here only.
+  if (c.op !== '=' || c.values.length !== 1 || keyAliases(c.key).length > 0) return false;
   return c.numeric === null || String(Number(c.value)) === c.value;
 }
 

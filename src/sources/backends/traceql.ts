@@ -1,4 +1,5 @@
 import type { Condition, TraceFilter } from '../../model/query.js';
+import { keyAliases } from '../../model/semconv.js';
 import { goDuration } from './pushdown.js';
 
 /**
@@ -40,7 +41,7 @@ const STATUSES: ReadonlySet<string> = new Set(['ok', 'error', 'unset']);
 const KINDS: ReadonlySet<string> = new Set(['server', 'client', 'producer', 'consumer', 'internal', 'unspecified']);
 
 function whereClause(c: Condition): string | null {
-  if (c.op !== '=') return null;
+  if (c.op !== '=' || c.values.length !== 1) return null;
   switch (c.key) {
     case 'service':
       return `resource.service.name = ${traceqlString(c.value)}`;
@@ -51,7 +52,15 @@ function whereClause(c: Condition): string | null {
     case 'kind':
       return KINDS.has(c.value) ? `kind = ${c.value}` : null;
   }
-  const attribute = traceqlAttribute(c.key);
+  const keys = [c.key, ...keyAliases(c.key)];
+  const clauses = keys.map((key) => attributeClause(key, c));
+  if (clauses.some((clause) => clause === null)) return null;
+  // A renamed semantic-convention key matches under either name, as it does locally.
+  return clauses.length === 1 ? clauses[0]! : `(${clauses.join(' || ')})`;
+}
+
+function attributeClause(key: string, c: Condition): string | null {
+  const attribute = traceqlAttribute(key);
   // TraceQL compares typed values; tracectl compares `500` and "500" (and true and "true") as equal.
   if (c.value === 'true' || c.value === 'false') return `(${attribute} = ${c.value} || ${attribute} = ${traceqlString(c.value)})`;
   if (c.numeric !== null) {

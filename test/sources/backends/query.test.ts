@@ -29,14 +29,14 @@ describe('TraceQL', () => {
     expect(buildTraceql(filter({ minDurationMs: 9000 }), { minTraceDurationMs: 8000 })).toBe('{ traceDuration >= 9000ms }');
   });
 
-  it('writes --where equalities typed as tracectl compares them, and leaves the rest local', () => {
+  it('writes --where equalities typed as tracectl compares them, a renamed key under both names, and leaves the rest local', () => {
     const q = buildTraceql(
       filter({
         whereText: ['http.route=/v1/ask', 'http.response.status_code=500', 'cache.hit=true', 'status=error', 'kind=client', 'service=llm-api', 'name=rerank', 'x!=1', 'y>2', 'z~^a', 'latency=1s', 'ratio=0.50', 'status=bogus'],
       }),
     );
     expect(q).toBe(
-      '{ .http.route = "/v1/ask" && (.http.response.status_code = 500 || .http.response.status_code = "500") && (.cache.hit = true || .cache.hit = "true") && status = error && kind = client && resource.service.name = "llm-api" && name = "rerank" }',
+      '{ .http.route = "/v1/ask" && ((.http.response.status_code = 500 || .http.response.status_code = "500") || (.http.status_code = 500 || .http.status_code = "500")) && (.cache.hit = true || .cache.hit = "true") && status = error && kind = client && resource.service.name = "llm-api" && name = "rerank" }',
     );
   });
 
