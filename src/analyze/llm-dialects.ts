@@ -107,8 +107,25 @@ function roleOf(span: Span): LlmRole | null {
   return null;
 }
 
+/** Every key any dialect uses: a span with none of them is no LLM call (checked first: most spans are not). */
+const LLM_KEYS: ReadonlySet<string> = new Set([
+  ...Object.values(LLM_ATTRIBUTES).flat(),
+  ...TTFT_ATTRIBUTES.map((t) => t.key),
+  'gen_ai.operation.name',
+  'openinference.span.kind',
+  'traceloop.span.kind',
+  'llm.request.type',
+]);
+
+function mayBeLlmCall(span: Span): boolean {
+  if (span.name.startsWith('ai.')) return true;
+  for (const key in span.attributes) if (LLM_KEYS.has(key)) return true;
+  return false;
+}
+
 /** The LLM call, agent or tool a span is, or null when it is none of them. */
 export function readLlmCall(span: Span): LlmCall | null {
+  if (!mayBeLlmCall(span)) return null;
   const role = roleOf(span);
   if (role === null) return null;
   const a = span.attributes;
