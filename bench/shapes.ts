@@ -11,21 +11,13 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { mulberry32 } from '../scripts/demo-traces.js';
 
 export type Shape = 'small-lines' | 'collector' | 'long-traces' | 'density-change';
 export const SHAPES: readonly Shape[] = ['small-lines', 'collector', 'long-traces', 'density-change'];
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator: the demo's own (mulberry32). */
+const random = mulberry32;
 
 const EPOCH_NS = 1_780_000_000_000_000_000n;
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');

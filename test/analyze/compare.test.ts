@@ -3,20 +3,12 @@ import { foldTraces } from '../../src/analyze/accumulator.js';
 import { attributeLatency, CompareAccumulator, compareCohorts, MAX_DISTINCT_VALUES, NOISE_SCORE, OTHER_NAME, rankScore, shareScore, type CohortSplit } from '../../src/analyze/compare.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import type { Trace } from '../../src/model/span.js';
+import { mulberry32 } from '../../scripts/demo-traces.js';
 import { expectMergesToMatch } from '../helpers/merge.js';
 import { records, type SpanSketch } from '../helpers/spans.js';
 
-/** mulberry32: a small deterministic PRNG, so the generated cohorts are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the demo's generator), so the generated cohorts are the same on every run. */
+const prng = mulberry32;
 
 const trace = (id: string, sketches: SpanSketch[]): Trace => buildTrace(id.padStart(32, '0'), records(sketches.map((s) => ({ ...s, trace: id }))));
 
