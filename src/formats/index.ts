@@ -1,4 +1,4 @@
-import { InputError } from '../model/errors.js';
+import { InputError, NotTracesError } from '../model/errors.js';
 import type { SpanRecord } from '../model/span.js';
 import type { Decoded, InputFormat } from './decoder.js';
 import { decodeJaegerJson, isJaegerPayload } from './jaeger-json.js';
@@ -240,7 +240,7 @@ export class InputDecoder {
       decoded = decodeConsoleText(bytes.toString('utf8', first));
       tally.format = 'console';
     } else if (!isJsonText) {
-      throw new InputError(`${name}: ${NOT_TRACES}`);
+      throw new NotTracesError(`${name}: ${NOT_TRACES}`);
     } else {
       let payload: unknown;
       try {
@@ -308,7 +308,7 @@ function decodePayload(payload: unknown, name: string, forced: InputFormat | und
   for (const [format, decoder] of Object.entries(jsonDecoders) as [keyof typeof jsonDecoders, JsonDecoder][]) {
     if (decoder.matches(payload)) return { format, decoded: decodeWithName(name, () => decoder.decode(payload)) };
   }
-  throw new InputError(`${name}: ${NOT_TRACES}`);
+  throw new NotTracesError(`${name}: ${NOT_TRACES}`);
 }
 
 function parses(line: string): boolean {

@@ -11,6 +11,11 @@ export class UsageError extends Error {
 
 /** Unreadable or undecodable input, unreachable backend, trace not found: exit 3. */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   readonly exitCode = 3;
+}
+
+/** An input that holds no trace format at all (a `manifest.json` beside the traces): exit 3 when named, skipped inside a directory. */
+export class NotTracesError extends InputError {
+  override readonly name = 'NotTracesError';
 }

@@ -1,5 +1,6 @@
 import { InputDecoder, type DecodeSummary } from '../formats/index.js';
 import { TraceAssembler } from '../model/assembler.js';
+import { NotTracesError } from '../model/errors.js';
 import type { Trace } from '../model/span.js';
 import { plural } from '../model/text.js';
 import type { InputSource } from '../sources/files.js';
@@ -36,8 +37,17 @@ export async function streamTraces(
       spans++;
       assembler.add(span);
     });
-    for await (const chunk of input.chunks()) decoder.push(chunk);
-    const summary = decoder.end();
+    let summary: DecodeSummary;
+    try {
+      for await (const chunk of input.chunks()) decoder.push(chunk);
+      summary = decoder.end();
+    } catch (error) {
+      // A file that is no trace file inside a named directory (a manifest beside the traces)
+      // is passed over with a warning; named on its own, it is the error it is.
+      if (!(error instanceof NotTracesError) || input.directory === undefined) throw error;
+      warnings.push(`${input.name}: skipped, not a trace file (found in directory ${input.directory})`);
+      continue;
+    }
     warnings.push(...summary.warnings);
     notes.push(inputNote(input.name, summary, spans));
   }

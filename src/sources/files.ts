@@ -19,6 +19,8 @@ export interface InputSource {
   path?: string;
   /** Bytes in it, for a regular file; absent for stdin, pipes and devices (they cannot be cut). */
   size?: number;
+  /** The directory the user named that this file was found in; absent for a file named itself. */
+  directory?: string;
   /** The input's bytes as they are read, gunzipped when they are gzip. */
   chunks: () => AsyncIterable<Uint8Array>;
 }
@@ -43,7 +45,7 @@ export async function expandSources(args: readonly string[], ctx: InputContext):
     const path = resolve(ctx.cwd, arg);
     const info = await statInput(path, arg);
     if (info.isDirectory()) {
-      for (const file of await listTraceFiles(path, arg)) sources.push(fileSource(file.path, file.name, await statInput(file.path, file.name)));
+      for (const file of await listTraceFiles(path, arg)) sources.push({ ...fileSource(file.path, file.name, await statInput(file.path, file.name)), directory: arg });
     } else {
       sources.push(fileSource(path, arg, info));
     }

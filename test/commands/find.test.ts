@@ -175,3 +175,15 @@ describe('options out of range', () => {
     expect(stdout).toBe('');
   });
 });
+
+describe('a directory with a file that is not a trace file', () => {
+  it('skips it with one warning naming it and reads the rest (exit 0); named on its own it is exit 3', async () => {
+    const dir = await runCli(['find', '--slow', '1', '--json', 'fixtures/demo/']);
+    expect(dir.code).toBe(0);
+    expect(dir.stderr).toBe('warning: fixtures/demo/manifest.json: skipped, not a trace file (found in directory fixtures/demo/)\n');
+    expect((JSON.parse(dir.stdout) as { traces: { traceId: string }[] }).traces[0]!.traceId).toBe('c54f2723e9f99318a2801aebd7457eb1');
+    const file = await runCli(['find', 'fixtures/demo/manifest.json']);
+    expect(file.code).toBe(3);
+    expect(file.stderr).toMatch(/^tracectl: fixtures\/demo\/manifest\.json: not a trace file/);
+  });
+});

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/model/errors.js';
+import { InputError, NotTracesError } from '../../src/model/errors.js';
 import { decodeInput } from '../../src/formats/index.js';
 
 const fixture = (path: string): Uint8Array => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
@@ -57,8 +57,10 @@ describe('decodeInput on bad input', () => {
 
   it('names JSON of no known format', () => {
     expect(() => decodeInput(text('{"hello": "world"}'), 'x.json')).toThrow(
-      new InputError('x.json: not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf'),
+      new NotTracesError('x.json: not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf'),
     );
+    // Still an input error: exit 3.
+    expect(new NotTracesError('x')).toBeInstanceOf(InputError);
   });
 
   it('rejects binary junk', () => {
