@@ -20,18 +20,31 @@ export interface OutputStream {
   columns?: number;
 }
 
+/** Whether each process stream's reader went away; one listener per stream, however many `Io`s are made. */
+const pipes = new WeakMap<NodeJS.WriteStream, { closed: boolean }>();
+
+function watchPipe(stream: NodeJS.WriteStream): { closed: boolean } {
+  let pipe = pipes.get(stream);
+  if (pipe === undefined) {
+    const state = { closed: false };
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      state.closed = true;
+    });
+    pipes.set(stream, state);
+    pipe = state;
+  }
+  return pipe;
+}
+
 export function processIo(): Io {
   const wrap = (stream: NodeJS.WriteStream): OutputStream => {
     // A reader that went away (`tracectl find … | head -1`) closes the pipe: stop writing,
     // quietly, as cat does, and let the command end with its own exit code.
-    let closed = false;
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-      closed = true;
-    });
+    const pipe = watchPipe(stream);
     return {
       write: (text) => {
-        if (!closed) stream.write(text);
+        if (!pipe.closed) stream.write(text);
       },
       get isTTY() {
         return stream.isTTY === true;
