@@ -4,6 +4,7 @@ import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { compareText, median, percentile, sortedNumbers } from './stats.js';
 import { numberAttribute } from '../model/attributes.js';
 import { wallClockNs } from '../model/time.js';
+import { plural } from '../model/text.js';
 
 /**
  * The attributes that carry a hit/miss signal by default (DESIGN.md "Cache lookup"), in the
@@ -332,7 +333,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
         kind: 'unreadable-signal',
         service: null,
         name: null,
-        message: `${count} span${count === 1 ? '' : 's'} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
+        message: `${plural(count, 'span')} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
       });
     }
     if (cachedExceedsInput > 0) {
@@ -340,7 +341,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
         kind: 'cached-exceeds-input',
         service: null,
         name: null,
-        message: `${cachedExceedsInput} LLM call${cachedExceedsInput === 1 ? '' : 's'} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
+        message: `${plural(cachedExceedsInput, 'LLM call')} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
       });
     }
 

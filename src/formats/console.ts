@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue, SpanEventRecord, SpanKind, SpanLink, S
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
 import { isRecord, type JsonObject } from './json-values.js';
+import { plural } from '../model/text.js';
 
 /**
  * The SDK console exporters' output: Python's `ConsoleSpanExporter` (pretty JSON objects one
@@ -63,7 +64,7 @@ export function decodeConsoleText(text: string): Decoded {
       i = stop;
     }
   }
-  if (skippedLines > 0) warnings.push(`skipped ${skippedLines} line${skippedLines === 1 ? '' : 's'} of text between console spans`);
+  if (skippedLines > 0) warnings.push(`skipped ${plural(skippedLines, 'line')} of text between console spans`);
   return { spans, warnings };
 }
 

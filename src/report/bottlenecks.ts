@@ -7,6 +7,7 @@ import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
 import type { BottlenecksJson } from './json-contract.js';
+import { plural } from '../model/text.js';
 
 export interface BottleneckView {
   /** Show at most this many operations (and band rows). */
@@ -81,9 +82,9 @@ function colourShare(row: string[], columns: readonly FitColumn[], colour: (s: s
 
 /** What was analyzed and what is hidden; on a narrow terminal the two halves go on two lines. */
 function note(report: BottleneckReport, shown: readonly OperationBottleneck[], ctx: RenderContext): string {
-  const traces = `${report.traces} trace${report.traces === 1 ? '' : 's'} analyzed, ${formatDuration(report.totalDurationMs)} in total`;
+  const traces = `${plural(report.traces, 'trace')} analyzed, ${formatDuration(report.totalDurationMs)} in total`;
   const total = report.operations.length;
-  const ops = shown.length < total ? `showing ${shown.length} of ${total} operations (--top N for more)` : `${total} operation${total === 1 ? '' : 's'}`;
+  const ops = shown.length < total ? `showing ${shown.length} of ${total} operations (--top N for more)` : plural(total, 'operation');
   const line = `${traces}; ${ops}`;
   return ctx.tty && line.length > ctx.width ? `${traces};\n${ops}` : line;
 }
@@ -92,7 +93,7 @@ function renderBands(bands: BandComparison | null, view: BottleneckView, ctx: Re
   const p = palette(ctx);
   if (bands === null) return p.dim('critical-path mix by speed: needs at least 2 traces\n\n');
   const range = (min: number, max: number): string => (min === max ? formatDuration(min) : `${formatDuration(min)}–${formatDuration(max)}`);
-  const count = (n: number): string => `${n} trace${n === 1 ? '' : 's'}`;
+  const count = (n: number): string => plural(n, 'trace');
   const title =
     `${p.bold('Critical-path mix, fastest 50% vs slowest 10% of traces')}\n` +
     p.dim(`fast: ${count(bands.fast.traces)}, ${range(bands.fast.minDurationMs, bands.fast.maxDurationMs)}; ` +

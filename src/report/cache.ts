@@ -8,6 +8,7 @@ import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
 import type { CacheJson } from './json-contract.js';
+import { plural } from '../model/text.js';
 
 const NAME_MAX = 120;
 const ms = (value: number | null): string => formatDuration(value ?? NaN);
@@ -25,7 +26,7 @@ export function renderCache(report: CacheReport, ctx: RenderContext): string {
   if (report.caches.length === 0) {
     const events = Object.keys(CACHE_EVENTS).join('/');
     sections.push(
-      `no cache lookups found in ${report.traces} trace${report.traces === 1 ? '' : 's'}: looked for the attributes ` +
+      `no cache lookups found in ${plural(report.traces, 'trace')}: looked for the attributes ` +
         `${report.keys.map(cleanText).join(', ')} and ${events} events; name the attribute your spans carry with --cache-attr KEY\n`,
     );
   } else {
