@@ -3,7 +3,7 @@
  * numpy's and Excel's default, and what k6 reports), over values sorted ascending.
  * p50 of [10, 20] is 15; p95 of a single value is that value; of none, NaN.
  */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = (p / 100) * (sorted.length - 1);
   const lower = Math.floor(rank);
@@ -112,6 +112,8 @@ export interface SketchState {
  */
 export class QuantileSketch {
   private exact: number[] | null = [];
+  /** The exact values sorted, made on the first percentile asked after a change: a report asks several. */
+  private sortedExact: Float64Array | null = null;
   private readonly buckets = new Map<number, number>();
   private zeros = 0;
   private readonly sum: ExactSum = [];
@@ -126,6 +128,7 @@ export class QuantileSketch {
     this.count++;
     addExact(this.sum, value);
     if (this.exact !== null) {
+      this.sortedExact = null;
       this.exact.push(value);
       if (this.exact.length > EXACT_LIMIT) this.foldExact();
     } else {
@@ -147,6 +150,7 @@ export class QuantileSketch {
   merge(state: SketchState): void {
     this.count += state.count;
     for (const partial of state.total) addExact(this.sum, partial);
+    this.sortedExact = null;
     if (this.exact !== null && state.exact !== null && this.exact.length + state.exact.length <= EXACT_LIMIT) {
       for (const v of state.exact) this.exact.push(v);
       return;
@@ -162,7 +166,11 @@ export class QuantileSketch {
   }
 
   percentile(p: number): number {
-    if (this.exact !== null) return percentile(sortedNumbers(this.exact), p);
+    if (this.exact !== null) {
+      // A typed array sorts numerically without a comparator call per pair.
+      this.sortedExact ??= Float64Array.from(this.exact).sort();
+      return percentile(this.sortedExact, p);
+    }
     // The value at rank p·(n−1), read off the buckets in order.
     const rank = Math.round((p / 100) * (this.count - 1));
     if (rank < this.zeros) return 0;
@@ -177,6 +185,7 @@ export class QuantileSketch {
   private foldExact(): void {
     for (const v of this.exact ?? []) this.addToBuckets(v);
     this.exact = null;
+    this.sortedExact = null;
   }
 
   private addToBuckets(value: number): void {
