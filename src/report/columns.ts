@@ -1,5 +1,5 @@
 import type { RenderContext } from './style.js';
-import { visibleLength } from './style.js';
+import { cutToWidth, visibleLength } from './style.js';
 import type { Column } from './table.js';
 
 /** A table column that may give way when the terminal is narrow. */
@@ -12,6 +12,8 @@ export interface FitColumn extends Column {
    * Cells must be plain text.
    */
   shrinkTo?: number;
+  /** Dropped only once names are cut as far as they go (find's START at 80 columns), not before. */
+  outlastsNames?: boolean;
 }
 
 /** renderTable's gap after each column. */
@@ -21,7 +23,8 @@ const MIN_NAME = 8;
 
 /**
  * Makes a table fit `ctx.width` on a terminal: cuts long names to their `shrinkTo` width,
- * then drops the least important columns, then cuts names further. Piped output
+ * then drops the least important columns, then cuts names further, then drops the columns
+ * that outlast names. Piped output
  * (`ctx.tty` false) is for machines and keeps every column and full values.
  */
 export function fitColumns(columns: readonly FitColumn[], rows: readonly string[][], ctx: RenderContext): { columns: FitColumn[]; rows: string[][] } {
@@ -44,11 +47,15 @@ export function fitColumns(columns: readonly FitColumn[], rows: readonly string[
     .map((c, i) => ({ i, drop: c.drop }))
     .filter((c): c is { i: number; drop: number } => c.drop !== undefined)
     .sort((a, b) => a.drop - b.drop || b.i - a.i);
-  for (const { i } of droppable) {
-    if (total() <= ctx.width) break;
-    kept[i] = false;
-  }
+  const dropUntilFits = (last: boolean): void => {
+    for (const { i } of droppable) {
+      if (total() <= ctx.width) break;
+      if ((columns[i]!.outlastsNames === true) === last) kept[i] = false;
+    }
+  };
+  dropUntilFits(false);
   shrink(() => MIN_NAME);
+  dropUntilFits(true);
   // Dropping a wide column may free more than was needed: give names back what fits.
   for (const [i, c] of columns.entries()) {
     if (kept[i] && c.shrinkTo !== undefined) widths[i] = Math.min(natural[i]!, widths[i]! + Math.max(0, ctx.width - total()));
@@ -61,7 +68,7 @@ export function fitColumns(columns: readonly FitColumn[], rows: readonly string[
   };
 }
 
-/** Cut plain text to `max` characters, the last one an ellipsis. */
+/** Cut plain text to `max` columns, the last one an ellipsis. */
 export function ellipsis(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  return cutToWidth(text, max);
 }

@@ -1,3 +1,5 @@
+import { cutToWidth, displayWidth } from './style.js';
+
 /**
  * Text that came from a trace (span names, attributes, error messages) or from a user
  * (file names) is untrusted: an escape sequence in a span name could recolour, retitle or
@@ -34,7 +36,7 @@ export function cleanText(text: string): string {
 }
 
 /**
- * The cleaned start of `text`: all of it (`whole`), or more than `want` characters of it,
+ * The cleaned start of `text`: all of it (`whole`), or a start wider than `want` columns,
  * so a 20 MB value is cleaned only as far as a column needs. A piece is cut just before an
  * escape introducer (ESC, CSI, OSC), where no sequence can straddle the cut: the result is
  * then always a start of `cleanText(text)`. Cutting at a fixed length instead could split a
@@ -47,7 +49,7 @@ function cleanStart(text: string, want: number): { clean: string; whole: boolean
     const introducer = Math.max(piece.lastIndexOf('\u001b'), piece.lastIndexOf('\u009b'), piece.lastIndexOf('\u009d'));
     if (introducer >= 0) piece = piece.slice(0, introducer);
     const clean = cleanText(piece);
-    if (clean.length > want) return { clean, whole: false };
+    if (displayWidth(clean) > want) return { clean, whole: false };
   }
 }
 
@@ -57,17 +59,16 @@ function cleanStart(text: string, want: number): { clean: string; whole: boolean
  */
 export function cleanAndTruncate(text: string, max: number): string {
   const { clean, whole } = cleanStart(text, max);
-  if (whole && clean.length <= max) return clean;
+  if (whole && displayWidth(clean) <= max) return clean;
   const note = `… (${text.length.toLocaleString('en-US')} chars)`;
   // The note counts towards `max`: callers size lines and columns by it.
-  if (max < note.length + 8) return `${clean.slice(0, Math.max(0, max - 1))}…`;
-  return clean.slice(0, max - note.length) + note;
+  if (max < note.length + 8) return cutToWidth(clean, max);
+  return cutToWidth(clean, max - note.length + 1).slice(0, -1) + note;
 }
 
-/** Clean, then fit into a column of `width` characters, marking a cut with an ellipsis. */
+/** Clean, then fit into a column `width` terminal columns wide, marking a cut with an ellipsis. */
 export function fitText(text: string, width: number): string {
-  const { clean } = cleanStart(text, width);
-  return clean.length <= width ? clean : `${clean.slice(0, Math.max(0, width - 1))}…`;
+  return cutToWidth(cleanStart(text, width).clean, width);
 }
 
 /** `cleanText` for each line of a multi-line message (help, usage errors, stack traces), keeping the line breaks. */

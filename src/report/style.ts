@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import stringWidth from 'string-width';
 
 /**
  * What a renderer may know about where its text goes. Resolved once in `commands/`
@@ -7,9 +8,9 @@ import { Chalk, type ChalkInstance } from 'chalk';
  */
 export interface RenderContext {
   color: boolean;
-  /** Columns available; 120 when piped. */
+  /** Columns available: `--width`, else COLUMNS, else the terminal's; 120 when piped without either. */
   width: number;
-  /** Output is a terminal: truncate for the eye; when false, keep full values. */
+  /** Fit the width (a terminal, or a width asked for): truncate for the eye; when false, keep full values. */
   tty: boolean;
 }
 
@@ -34,22 +35,36 @@ export function visibleLength(s: string): number {
   return displayWidth(s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '') : s);
 }
 
-// Wide (two columns): East Asian wide and fullwidth characters, and emoji presentation.
-const WIDE = /[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2614\u2615\u2648-\u2653\u267f\u2693\u26a1\u26aa\u26ab\u26bd\u26be\u26c4\u26c5\u26ce\u26d4\u26ea\u26f2\u26f3\u26f5\u26fa\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755\u2757\u2795-\u2797\u27b0\u27bf\u2b1b\u2b1c\u2b50\u2b55\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6]|[\u{1f004}\u{1f0cf}\u{1f18e}\u{1f191}-\u{1f19a}\u{1f200}-\u{1f251}\u{1f300}-\u{1f64f}\u{1f680}-\u{1f6ff}\u{1f7e0}-\u{1f7eb}\u{1f90c}-\u{1f9ff}\u{1fa70}-\u{1faff}\u{20000}-\u{3fffd}]/u;
-// Zero width: combining marks, joiners and variation selectors.
-const ZERO = /^(?:\p{Mn}|\p{Me}|\u200b|\u200c|\u200d|\u2060|\ufeff|[\ufe00-\ufe0f])$/u;
+/** Printable ASCII: one column a character, the usual case, measured without looking at each one. */
+const PLAIN = /^[\u0020-\u007e]*$/;
 
 /**
  * Display width in terminal columns, not UTF-16 units: wide CJK characters and emoji take
- * two, combining marks none. Plain ASCII, the usual case, is measured without looking at
- * each character.
+ * two, combining marks none (string-width, which follows Unicode's East Asian Width data).
  */
 export function displayWidth(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\u0000-\u00ff]*$/.test(s)) return s.length;
-  let width = 0;
-  for (const ch of s) width += WIDE.test(ch) ? 2 : ZERO.test(ch) ? 0 : 1;
-  return width;
+  return PLAIN.test(s) ? s.length : stringWidth(s);
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Plain text cut to at most `width` columns, the last one an ellipsis when anything was cut.
+ * Cuts between graphemes, so an emoji sequence or a base with its marks stays whole.
+ */
+export function cutToWidth(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  const room = Math.max(0, width - 1);
+  if (PLAIN.test(text)) return `${text.slice(0, room)}…`;
+  let used = 0;
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    const w = displayWidth(segment);
+    if (used + w > room) break;
+    used += w;
+    out += segment;
+  }
+  return `${out}…`;
 }
 
 export function padEnd(s: string, width: number): string {

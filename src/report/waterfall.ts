@@ -6,7 +6,7 @@ import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { AttributeValue, Ms, Span, TraceWarning } from '../model/span.js';
 import { formatTimestamp } from './format.js';
 import { cleanAndTruncate, cleanText, fitText } from './sanitize.js';
-import { padEnd, padStart, palette, visibleLength, type Palette, type RenderContext } from './style.js';
+import { cutToWidth, displayWidth, padEnd, padStart, palette, visibleLength, type Palette, type RenderContext } from './style.js';
 import { traceStart } from '../model/time.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
@@ -59,36 +59,28 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
     plural(trace.spans.length, 'span'),
     plural(services.length, 'service'),
     errors > 0 ? p.error(plural(errors, 'error')) : '0 errors',
-  ].join('  ');
-  // One line when it fits the width, else the facts under the id.
-  if (visibleLength(title) + 2 + visibleLength(facts) <= ctx.width) out.push(`${title}  ${facts}`);
-  else out.push(title, facts);
+  ];
+  // One line when it fits the width, else the facts under the id, wrapped.
+  const oneLine = wrapParts([title, ...facts], ctx.width);
+  out.push(...(oneLine.length === 1 ? oneLine : [title, ...wrapParts(facts, ctx.width)]));
   const repairs = summarizeWarnings(trace.warnings);
   if (repairs) out.push(p.warn(`repaired: ${repairs}`));
   out.push('');
 
   const rows = layoutRows(view, options);
   const flagged = new Set((options.insights ?? []).flatMap((f) => f.spanIds));
-  const maxLabel = Math.max(4, ...rows.map((r) => labelOf(r).length + r.guides.length));
-  // Narrow terminals give the span names the room: they say more than the service.
-  const serviceWidth = Math.min(ctx.width < 100 ? 12 : 20, Math.max(7, ...services.map((s) => cleanText(s).length)));
-  const numbers = 1 + 8 + 1 + 8 + 2;
-  let labelWidth = Math.min(maxLabel, 56);
-  let barWidth = ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers;
-  const minBar = 16;
-  if (barWidth < minBar) {
-    labelWidth = Math.max(16, labelWidth - (minBar - barWidth));
-    barWidth = Math.max(10, ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers);
-  }
+  const layout = columnLayout(
+    ctx.width,
+    Math.max(4, ...rows.map((r) => displayWidth(cleanText(`${r.guides}${labelOf(r)}`)))),
+    Math.max(7, ...services.map((s) => displayWidth(cleanText(s)))),
+  );
+  const { labelWidth, serviceWidth, barWidth } = layout;
+  const serviceCell = (text: string): string => (layout.service ? `${padEnd(text, serviceWidth)} ` : '');
+  const selfCell = (text: string): string => (layout.self ? ` ${padStart(text, 8)}` : '');
 
   const t0 = trace.startMs;
   const total = trace.durationMs;
-  out.push(
-    p.dim(
-      `  ${padEnd('SPAN', labelWidth)} ${padEnd('SERVICE', serviceWidth)} ${padStart('DURATION', 8)} ${padStart('SELF', 8)}  ` +
-        axisLabel(total, barWidth),
-    ),
-  );
+  out.push(p.dim(`  ${padEnd('SPAN', labelWidth)} ${serviceCell('SERVICE')}${padStart('DURATION', 8)}${selfCell('SELF')}  ${axisLabel(total, barWidth)}`));
 
   for (const row of rows) {
     const first = row.spans[0]!;
@@ -103,20 +95,23 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
     const flag = row.spans.some((s) => flagged.has(s.spanId)) ? p.warn(MARK_INSIGHT) : ' ';
     const name = failed.length > 0 ? p.error(label) : critical ? p.bold(label) : label;
     out.push(
-      `${mark}${flag}${padEnd(name, labelWidth)} ${padEnd(fitText(first.service, serviceWidth), serviceWidth)} ` +
-        `${padStart(formatDuration(duration), 8)} ${padStart(formatDuration(self), 8)}  ${critical ? p.critical(bar) : bar}`,
+      `${mark}${flag}${padEnd(name, labelWidth)} ${serviceCell(fitText(first.service, serviceWidth))}` +
+        `${padStart(formatDuration(duration), 8)}${selfCell(formatDuration(self))}  ${critical ? p.critical(bar) : bar}`,
     );
-    const indent = `  ${' '.repeat(Math.min(row.guides.length, 40))}   `;
+    // Details line up under the span's name, but leave at least 22 columns for the text.
+    const indent = `  ${' '.repeat(Math.min(row.guides.length, 40, Math.max(0, ctx.width - 27)))}   `;
     for (const span of failed.slice(0, 1)) {
       const why = span.statusMessage ?? errorTypeOf(span);
       const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
-      out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', ctx.tty ? Math.max(20, ctx.width - indent.length - 2) : 2000)}${more}`));
+      const room = ctx.tty ? Math.max(8, ctx.width - indent.length - 2 - more.length) : 2000;
+      out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', room)}${more}`));
     }
     if (options.attrs && row.spans.length === 1) out.push(...attributeLines(first, indent, ctx, p));
   }
   out.push('');
-  const legend = `${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)  ${MARK_ERROR} error  ${BAR_SPAN} span time`;
-  out.push(p.dim(options.insights === undefined ? legend : `${legend}  ${MARK_INSIGHT} in an anti-pattern (below)`));
+  const legend = [`${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)`, `${MARK_ERROR} error`, `${BAR_SPAN} span time`];
+  if (options.insights !== undefined) legend.push(`${MARK_INSIGHT} in an anti-pattern (below)`);
+  out.push(...wrapParts(legend, ctx.width).map((line) => p.dim(cutToWidth(line, ctx.width))));
   const text = `${out.join('\n')}\n`;
   return options.insights === undefined ? text : `${text}\n${renderTraceInsights(trace.traceId, options.insights, ctx)}`;
 }
@@ -235,14 +230,61 @@ function drawBar(spans: readonly Span[], critical: TraceView['critical'], t0: Ms
   return cells.join('').trimEnd();
 }
 
+/** `0`, the middle and the end of the time axis, in exactly `width` columns or fewer: the middle goes first when they crowd. */
 function axisLabel(total: Ms, width: number): string {
   const end = formatDuration(total);
   const mid = formatDuration(total / 2);
-  const left = '0';
-  const half = Math.floor(width / 2);
-  const head = padEnd(left, Math.max(left.length + 1, half - Math.floor(mid.length / 2)));
-  const body = padEnd(head + mid, Math.max(head.length + mid.length + 1, width - end.length));
-  return body + end;
+  // The middle label is centred when there is room, else moved left as far as `0 ` allows.
+  const head = Math.min(Math.floor(width / 2) - Math.floor(mid.length / 2), width - mid.length - 1 - end.length);
+  if (head >= 2) return padEnd(padEnd('0', head) + mid, width - end.length) + end;
+  if (2 + end.length <= width) return padEnd('0', width - end.length) + end;
+  return '0';
+}
+
+/** The waterfall's columns at `width`: names get what the bar (a third of a wide terminal) leaves; narrow, SELF and then SERVICE give way. */
+interface ColumnLayout {
+  labelWidth: number;
+  serviceWidth: number;
+  barWidth: number;
+  service: boolean;
+  self: boolean;
+}
+
+const MIN_LABEL = 16;
+const MIN_SERVICE = 7;
+const MIN_BAR = 10;
+/** The marks, the blanks between the columns and the DURATION column: a row without SERVICE and SELF. */
+const FIXED = 2 + 1 + 8 + 2;
+
+function columnLayout(width: number, naturalLabel: number, naturalService: number): ColumnLayout {
+  const self = width >= FIXED + MIN_LABEL + MIN_BAR + 9 + MIN_SERVICE + 1;
+  const service = width >= FIXED + MIN_LABEL + MIN_BAR + MIN_SERVICE + 1;
+  const numbers = FIXED + (self ? 9 : 0) + (service ? 1 : 0);
+  // Narrow terminals give the span names the room: they say more than the service.
+  const serviceWidth = service ? Math.min(naturalService, width < 100 ? 12 : Math.max(20, Math.floor(width / 6))) : 0;
+  const wantBar = Math.max(16, Math.floor(width / 3));
+  let labelWidth = Math.min(naturalLabel, Math.max(56, width - numbers - serviceWidth - wantBar));
+  let barWidth = width - numbers - serviceWidth - labelWidth;
+  if (barWidth < 16) {
+    labelWidth = Math.max(MIN_LABEL, labelWidth - (16 - barWidth));
+    barWidth = width - numbers - serviceWidth - labelWidth;
+  }
+  const shrunk = Math.min(serviceWidth, Math.max(MIN_SERVICE, serviceWidth - Math.max(0, MIN_BAR - barWidth)));
+  return { labelWidth, serviceWidth: shrunk, barWidth: barWidth + serviceWidth - shrunk, service, self };
+}
+
+/** Parts joined by two blanks, a new line started wherever the next part would pass `width`. */
+function wrapParts(parts: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of parts) {
+    if (line !== '' && visibleLength(line) + 2 + visibleLength(part) > width) {
+      lines.push(line);
+      line = part;
+    } else line = line === '' ? part : `${line}  ${part}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 /** On a terminal every line, key and time prefix included, fits the width; piped, values stay (almost) whole. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanAndTruncate, cleanText, fitText } from '../../src/report/sanitize.js';
+import { displayWidth } from '../../src/report/style.js';
 import { FUZZ_RUNS, fuzzParams, testTimeout } from './config.js';
 
 /**
@@ -59,16 +60,16 @@ describe('cleanText', () => {
 
 describe('cleanAndTruncate', () => {
   it(
-    'is clean, at most max characters, whole when it fits, and says how long the value was when cut',
+    'is clean, at most max columns wide, whole when it fits, and says how long the value was when cut',
     () => {
       fc.assert(
         fc.property(text, fc.integer({ min: 1, max: 300 }), (s, max) => {
           const out = cleanAndTruncate(s, max);
           expect(out).not.toMatch(DANGEROUS);
           expect(cleanText(out)).toBe(out);
-          expect(out.length).toBeLessThanOrEqual(max);
+          expect(displayWidth(out)).toBeLessThanOrEqual(max);
           const clean = cleanText(s);
-          if (clean.length <= max) {
+          if (displayWidth(clean) <= max) {
             expect(out).toBe(clean);
             return;
           }
@@ -88,15 +89,15 @@ describe('cleanAndTruncate', () => {
 
 describe('fitText', () => {
   it(
-    'is clean, at most width characters, whole when it fits, marked with … when cut, and idempotent',
+    'is clean, at most width columns wide, whole when it fits, marked with … when cut, and idempotent',
     () => {
       fc.assert(
         fc.property(text, fc.integer({ min: 1, max: 200 }), (s, width) => {
           const out = fitText(s, width);
           expect(out).not.toMatch(DANGEROUS);
-          expect(out.length).toBeLessThanOrEqual(width);
+          expect(displayWidth(out)).toBeLessThanOrEqual(width);
           const clean = cleanText(s);
-          if (clean.length <= width) expect(out).toBe(clean);
+          if (displayWidth(clean) <= width) expect(out).toBe(clean);
           else {
             expect(out.endsWith('…')).toBe(true);
             expect(clean.startsWith(out.slice(0, -1))).toBe(true);
