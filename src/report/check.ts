@@ -1,6 +1,7 @@
 import type { Unit } from '../analyze/budget-spec.js';
 import type { Breakdown, BudgetResult, CheckReport, OperationChange, ResultStatus } from '../analyze/budgets.js';
 import { fitColumns, type FitColumn } from './columns.js';
+import { formatNumber, formatShare } from './format.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
@@ -19,25 +20,17 @@ const NAME_MAX = 120;
 /** Operations shown per critical-path breakdown. */
 const BREAKDOWN_ROWS = 6;
 
-/** A value in its metric's unit, as people read it: `1.53s`, `39.4%`, `3`, `4812.5`. */
+/** A value in its metric's unit, as people read it: `1.53s`, `39.4%`, `3`, `4812.5`, `0.000985`; every check format prints through this. */
 export function formatValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return '-';
   if (unit === 'duration') return formatDuration(value);
-  if (unit === 'ratio') return formatShare(value);
-  return String(+value.toFixed(3));
-}
-
-/** Three significant digits, no trailing zeros: 0.3939 → `39.4%`, 0.0123 → `1.23%`, 1 → `100%`. */
-export function formatShare(share: number): string {
-  const pct = share * 100;
-  if (pct === 0) return '0%';
-  const digits = Math.abs(pct) < 10 ? 2 : Math.abs(pct) < 100 ? 1 : 0;
-  return `${+pct.toFixed(digits)}%`;
+  if (unit === 'ratio') return formatShare(value, true);
+  return formatNumber(value);
 }
 
 /** A difference in the metric's unit: `330ms`, `2.3 pts`, `2`. */
 function formatDifference(diff: number, unit: Unit): string {
-  if (unit === 'ratio') return `${formatShare(Math.abs(diff)).replace('%', '')} pts`;
+  if (unit === 'ratio') return `${formatShare(Math.abs(diff), true).replace('%', '')} pts`;
   return formatValue(Math.abs(diff), unit);
 }
 

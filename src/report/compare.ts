@@ -2,7 +2,7 @@ import type { CohortStats, CompareReport } from '../analyze/compare.js';
 import { OTHER_NAME } from '../analyze/compare.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
-import { formatShare } from './check.js';
+import { formatShare } from './format.js';
 import { fitColumns, type FitColumn } from './columns.js';
 import { jsonMs } from './json.js';
 import type { CohortJson, CompareJson } from './json-contract.js';

@@ -1,6 +1,6 @@
 import type { DiffReport, DiffSide, DiffSpan } from '../analyze/diff.js';
 import { formatDuration } from '../model/duration.js';
-import { formatShare } from './check.js';
+import { formatShare } from './format.js';
 import { ellipsis } from './columns.js';
 import { jsonMs } from './json.js';
 import type { DiffJson } from './json-contract.js';

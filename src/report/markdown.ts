@@ -1,5 +1,6 @@
 import type { Breakdown, BudgetResult, CheckReport, OperationChange } from '../analyze/budgets.js';
-import { explain, formatLimit, formatShare, formatValue, orderResults, resultDetail, summaryLine } from './check.js';
+import { explain, formatLimit, formatValue, orderResults, resultDetail, summaryLine } from './check.js';
+import { formatShare } from './format.js';
 import { cleanText } from './sanitize.js';
 import { formatDuration } from '../model/duration.js';
 
