@@ -1,4 +1,5 @@
 import { AttributeKeyAccumulator } from './attribute-keys.js';
+import { AttrsAccumulator } from './attrs.js';
 import { combineAccumulators, type MergeableAccumulator } from './accumulator.js';
 import { BottleneckAccumulator, type BottleneckOptions } from './bottlenecks.js';
 import { BudgetAccumulator, type BudgetAnalysisOptions } from './budgets.js';
@@ -27,6 +28,8 @@ const analyses = {
   check: (options: BudgetAnalysisOptions) => new BudgetAccumulator(options),
   /** `tracectl compare`: a digest of every trace, split into cohorts in `result`. */
   compare: (options: CompareAnalysisOptions) => new CompareAccumulator(options),
+  /** `tracectl attrs`: the attribute keys with their counts, types, distinct values and where they are found. */
+  attrs: (_options: Record<string, never>) => new AttrsAccumulator(),
   /** The attribute keys the traces carry (for "did you mean" when a --where key exists nowhere). */
   keys: (_options: Record<string, never>) => new AttributeKeyAccumulator(),
   /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */

@@ -1,3 +1,4 @@
+import type { AttrsReport } from '../analyze/attrs.js';
 import type { BandComparison, BottleneckReport } from '../analyze/bottlenecks.js';
 import type { CacheReport } from '../analyze/cache.js';
 import type { DependencyMap } from '../analyze/deps.js';
@@ -230,9 +231,17 @@ export interface DiffJson {
   }>;
 }
 
+// ---------------------------------------------------------------------------------------
+// attrs
+// ---------------------------------------------------------------------------------------
+
+/** `attrs`: the analysis's report as it is (analyze/attrs.ts). */
+export type AttrsJson = AttrsReport;
+
 /** Any document of the contract. */
 export type TracectlJson =
   | ShowJson
+  | AttrsJson
   | FindJson
   | BottlenecksJson
   | ErrorsJson

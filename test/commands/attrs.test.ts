@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { AttrsJson } from '../../src/report/json-contract.js';
+import { runCli } from '../helpers/cli.js';
+
+const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
+
+describe('tracectl attrs', () => {
+  it('lists the span and resource keys of the demo with counts, types, distinct values and samples', async () => {
+    const run = await runCli(['attrs', DEMO], { tty: 160, env: { NO_COLOR: '1' } });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.split('\n')[0]).toBe('40 span keys and 4 resource keys in 60 traces (702 spans)');
+    // The demo's tenants: acme, globex, hooli, initech, umbrella (scripts/demo-traces.ts), one per root span.
+    expect(run.stdout).toMatch(/^app\.tenant +60 +60 +string +5 +acme, globex, hooli +gateway POST \/v1\/chat \(\+1\)$/m);
+    expect(run.stdout).toMatch(/^cache\.hit +33 +33 +bool +2 +false, true +gateway cache_lookup$/m);
+    expect(run.stdout).toMatch(/^service\.name +702 +60 +string +7 /m);
+  });
+
+  it('--json follows the contract, and --service narrows the traces', async () => {
+    const run = await runCli(['attrs', DEMO, '--json']);
+    expect(run.code).toBe(0);
+    const body = JSON.parse(run.stdout) as AttrsJson & { schema: string };
+    expect(body).toMatchObject({ schema: 'tracectl/v1', traces: 60, spans: 702 });
+    const method = body.keys.find((k) => k.key === 'http.request.method')!;
+    expect(method).toMatchObject({ scope: 'span', spans: 408, traces: 60, types: { string: 408 }, distinct: 1, distinctCapped: false, samples: ['POST'] });
+    expect(method.where.reduce((sum, w) => sum + w.spans, 0)).toBe(408);
+    const narrowed = JSON.parse((await runCli(['attrs', DEMO, '--json', '--service', 'reranker'])).stdout) as AttrsJson;
+    expect(narrowed.traces).toBeLessThan(60);
+    expect(narrowed.keys.find((k) => k.key === 'rerank.model')!.traces).toBe(narrowed.traces);
+  });
+});
