@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './commands/analyze.js';
 import { attrsCommand } from './commands/attrs.js';
+import { completionCommand } from './commands/completion.js';
+import { configCommand } from './commands/config.js';
 import { bottlenecksCommand } from './commands/bottlenecks.js';
 import { cacheCommand } from './commands/cache.js';
 import { checkCommand } from './commands/check.js';
@@ -46,9 +48,14 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand, attrsCommand]) {
-    program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
-  }
+  const commands = [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand, attrsCommand, configCommand, completionCommand];
+  // Subcommands too (config list, …): every command throws instead of exiting, and writes where Io says.
+  const configure = (cmd: Command): Command => {
+    cmd.exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)');
+    for (const sub of cmd.commands) configure(sub);
+    return cmd;
+  };
+  for (const make of commands) program.addCommand(configure(make(io, done)));
   program.addCommand(
     new Command('version')
       .description('print the version')

@@ -3,13 +3,18 @@ import { resolve } from 'node:path';
 import type { Io } from '../io.js';
 import { UsageError } from '../model/errors.js';
 import { cleanText } from '../report/sanitize.js';
-import { parseBackendSpec, parseHeader, parseTimeOption, SECRET_HEADER, type BackendConfig, type TimeWindow } from '../sources/backends/config.js';
+import { parseBackendSpec, parseHeader, parseTimeOption, SECRET_HEADER, traceWebUrl, type BackendConfig, type TimeWindow } from '../sources/backends/config.js';
 import { countOption, durationOption, type CommonOptions } from './options.js';
+import { findContext, readContexts, type NamedBackend } from './contexts.js';
 
 /** Where a backend is and how to talk to it; every command takes these (see "Backends" in the README). */
 export interface BackendOptions {
   /** `KIND:URL`; else TRACECTL_BACKEND. */
   backend?: string;
+  /** A named backend of the config file; else TRACECTL_CONTEXT, else its current-context. */
+  context?: string;
+  /** The web UI (Grafana for Tempo); else TRACECTL_UI_URL, else the named backend's ui-url. */
+  uiUrl?: string;
   header?: string[];
   /** Else TRACECTL_TOKEN. */
   token?: string;
@@ -34,34 +39,48 @@ export interface BackendOptions {
 export const BACKEND_DEFAULTS = { since: '1h', maxTraces: 1000, concurrency: 8, timeout: '30s', deadline: '5m' } as const;
 
 /**
- * The backend to read from, or null for files. `--backend` and file arguments together are
- * a usage error (one source of truth per run); `TRACECTL_BACKEND` applies only when no file
- * is named, so an exported variable never hides the files a user names.
+ * The backend to read from, or null for files: `--backend` or `--context` (flags), else
+ * `TRACECTL_BACKEND` or `TRACECTL_CONTEXT` (environment), else the config file's
+ * current-context (commands/contexts.ts). A flag together with file arguments is a usage
+ * error (one source of truth per run); the environment and the config file apply only when
+ * no file is named, so neither ever hides the files a user names.
  */
 export async function resolveBackend(sources: readonly string[], opts: CommonOptions, io: Io): Promise<BackendConfig | null> {
-  let text: string | undefined;
-  let from: string;
-  if (opts.backend !== undefined) {
-    if (sources.length > 0) {
-      throw new UsageError(`--backend reads traces from the backend, so ${cleanText(sources.join(', '))} would be ignored: drop the file arguments, or drop --backend to read the files`);
-    }
-    text = opts.backend;
-    from = '--backend';
-  } else {
-    const env = io.env.TRACECTL_BACKEND;
-    if (env === undefined || env.trim() === '' || sources.length > 0) return null;
-    text = env.trim();
-    from = 'TRACECTL_BACKEND';
+  if (opts.backend !== undefined && opts.context !== undefined) throw new UsageError('--backend and --context both name the backend: keep one');
+  const flag = opts.backend !== undefined ? '--backend' : opts.context !== undefined ? '--context' : null;
+  if (flag !== null && sources.length > 0) {
+    throw new UsageError(`${flag} reads traces from the backend, so ${cleanText(sources.join(', '))} would be ignored: drop the file arguments, or drop ${flag} to read the files`);
   }
-  const spec = parseBackendSpec(text, from);
+  if (flag === null && sources.length > 0) return null;
+  let named: NamedBackend | null = null;
+  let text: string;
+  let from: string;
+  const envBackend = nonEmpty(io.env.TRACECTL_BACKEND?.trim());
+  const envContext = nonEmpty(io.env.TRACECTL_CONTEXT?.trim());
+  if (opts.backend !== undefined) [text, from] = [opts.backend, '--backend'];
+  else if (opts.context !== undefined) [named, from] = [findContext(await readContexts(io), opts.context, '--context'), '--context'];
+  else if (envBackend !== undefined) [text, from] = [envBackend, 'TRACECTL_BACKEND'];
+  else if (envContext !== undefined) [named, from] = [findContext(await readContexts(io), envContext, 'TRACECTL_CONTEXT'), 'TRACECTL_CONTEXT'];
+  else {
+    const file = await readContexts(io);
+    if (file?.current === null || file === null) return null;
+    [named, from] = [findContext(file, file.current, `current-context of ${file.path}`), `backend "${file.current}" of ${file.path}`];
+  }
+  if (named !== null) text = `${named.kind}:${named.url}`;
+  const spec = parseBackendSpec(text!, from);
   const headers: Record<string, string> = {};
   const secrets: string[] = [];
+  for (const [name, value] of Object.entries(named?.headers ?? {})) {
+    const [checked, clean] = parseHeader(`${name}: ${value}`);
+    headers[checked] = clean;
+    if (SECRET_HEADER.test(checked)) secrets.push(clean);
+  }
   for (const raw of opts.header ?? []) {
     const [name, value] = parseHeader(raw);
     headers[name] = value;
     if (SECRET_HEADER.test(name)) secrets.push(value);
   }
-  const token = opts.token ?? nonEmpty(io.env.TRACECTL_TOKEN);
+  const token = opts.token ?? nonEmpty(io.env.TRACECTL_TOKEN) ?? namedToken(named, io);
   const user = opts.user ?? nonEmpty(io.env.TRACECTL_USER) ?? (spec.user === undefined ? undefined : `${spec.user}:${spec.password ?? ''}`);
   if (token !== undefined && user !== undefined) throw new UsageError('give either a bearer token (--token, TRACECTL_TOKEN) or basic credentials (--user, TRACECTL_USER, or user:password in the URL), not both');
   const hasAuthHeader = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
@@ -103,6 +122,12 @@ export async function resolveBackend(sources: readonly string[], opts: CommonOpt
     allowPartial: opts.allowPartial === true,
   };
   if (ca !== undefined) config.ca = ca;
+  const uiUrl = opts.uiUrl ?? nonEmpty(io.env.TRACECTL_UI_URL) ?? named?.uiUrl;
+  if (uiUrl !== undefined) {
+    if (!URL.canParse(uiUrl) || !/^https?:$/.test(new URL(uiUrl).protocol)) throw new UsageError(`the web UI address "${cleanText(uiUrl)}" is not an http:// or https:// URL`);
+    config.ui = { url: uiUrl };
+    if (named?.datasource !== undefined) config.ui.datasource = named.datasource;
+  }
   if (config.timeoutMs <= 0 || config.deadlineMs <= 0) throw new UsageError('--timeout and --deadline must be longer than 0');
   timeWindow(opts, io); // a bad --since/--from/--to is a usage error before anything is fetched
   return config;
@@ -122,7 +147,20 @@ export function explicitWindow(opts: BackendOptions, io: Io): TimeWindow | null 
   return opts.since === undefined && opts.from === undefined && opts.to === undefined ? null : timeWindow(opts, io);
 }
 
+/** A named backend's token, from the variable it names: the config file never holds one. */
+function namedToken(named: NamedBackend | null, io: Io): string | undefined {
+  if (named?.tokenEnv === undefined) return undefined;
+  const token = nonEmpty(io.env[named.tokenEnv]);
+  if (token === undefined) throw new UsageError(`backend "${cleanText(named.name)}" takes its token from ${cleanText(named.tokenEnv)}, which is not set`);
+  return token;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+
+/** Where the backend's web UI shows a trace: null when traces come from files, or the UI is not known (Tempo without a Grafana URL). */
+export function webUrlOf(backend: BackendConfig | null): ((traceId: string) => string | null) | null {
+  return backend === null ? null : (traceId) => traceWebUrl(backend, traceId);
+}

@@ -10,6 +10,7 @@ import { renderJson } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { addCommonOptions, durationOption, renderContext, type CommonOptions } from './options.js';
 import { readSelected } from './read.js';
+import { resolveBackend } from './backend-options.js';
 
 export interface DiffOptions extends CommonOptions {
   traceA: string;
@@ -41,7 +42,7 @@ export async function runDiff(opts: DiffOptions, io: Io): Promise<number> {
     }
     return trace;
   };
-  if (opts.sources.length === 0 && opts.backend === undefined && io.env.TRACECTL_BACKEND === undefined) {
+  if (opts.sources.length === 0 && (await resolveBackend(opts.sources, opts, io)) === null) {
     throw new UsageError('diff reads its sources twice: name trace files or a backend (stdin can be read only once)');
   }
   const a = await load(opts.traceA);

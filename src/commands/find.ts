@@ -4,7 +4,11 @@ import type { Io } from '../io.js';
 import { findJson, findJsonLines, renderJson } from '../report/json.js';
 import { renderTraceTable } from '../report/find-table.js';
 import { addCommonOptions, addFilterOptions, countOption, renderContext, type CommonOptions, type FilterOptions } from './options.js';
-import { analyzeSelected } from './read.js';
+import { readSelected } from './read.js';
+import { webUrlOf } from './backend-options.js';
+import { analyzeSelectedTraces } from '../pipeline/read.js';
+import { cleanText } from '../report/sanitize.js';
+import type { BackendConfig } from '../sources/backends/config.js';
 import { tellMissingKeys } from './missing-keys.js';
 
 export interface FindOptions extends CommonOptions, FilterOptions {
@@ -33,15 +37,23 @@ export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   const count = Math.min(slowest ?? Infinity, limit ?? Infinity);
   const by = reverse ? undefined : sort === 'start' ? ('newest' as const) : sort === 'duration' ? ('slowest' as const) : undefined;
   const rank = Number.isFinite(count) && by !== undefined ? { by, count } : undefined;
-  const found = await analyzeSelected(opts.sources, opts, io, { name: 'find', options: { slowest, limit, sort, reverse } }, rank === undefined ? {} : { rank });
+  let backend: BackendConfig | null = null;
+  const found = await readSelected(opts.sources, opts, io, (plan, ctx) => {
+    backend = plan.backend;
+    return analyzeSelectedTraces(plan, ctx, { name: 'find', options: { slowest, limit, sort, reverse } }, rank === undefined ? {} : { rank });
+  });
+  const urlOf = webUrlOf(backend) ?? undefined;
   // A backend search fetches only the best traces (and at most --max-traces): how many matched in all is unknown.
-  const fromBackend = opts.backend !== undefined || (opts.sources.length === 0 && (io.env.TRACECTL_BACKEND ?? '') !== '');
-  const total = fromBackend ? undefined : found.total;
-  if (opts.json) io.stdout.write(renderJson(findJson(found.rows)));
+  const total = backend !== null ? undefined : found.total;
+  if (opts.json) io.stdout.write(renderJson(findJson(found.rows, urlOf)));
   else if (opts.ids) io.stdout.write(found.rows.map((r) => `${r.traceId}\n`).join(''));
-  else if (opts.format === 'jsonl') io.stdout.write(findJsonLines(found.rows));
+  else if (opts.format === 'jsonl') io.stdout.write(findJsonLines(found.rows, urlOf));
   else {
     io.stdout.write(renderTraceTable(found.rows, renderContext(opts, io)));
+    // On a terminal, where to open them: the first trace's address in the web UI (--json has each one's).
+    const first = found.rows[0];
+    const url = first === undefined ? null : (urlOf?.(first.traceId) ?? null);
+    if (io.stdout.isTTY && url !== null) io.stdout.write(`\nopen in the web UI: ${cleanText(url)} (the first; --json has each trace's url)\n`);
     // For the eye only, as gh does: piped output and its stderr stay as they were.
     if (io.stdout.isTTY && total !== undefined && total > found.rows.length) {
       io.stderr.write(`showing ${found.rows.length} of ${found.total} traces (--limit N for more)\n`);

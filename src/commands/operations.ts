@@ -7,6 +7,7 @@ import { InputError } from '../model/errors.js';
 import { sortNames } from './services.js';
 import { addCommonOptions, type CommonOptions } from './options.js';
 import { readSelected } from './read.js';
+import { resolveBackend } from './backend-options.js';
 
 export interface OperationsOptions extends CommonOptions {
   sources: string[];
@@ -43,7 +44,7 @@ const SOME_SERVICES = 8;
 /** `--service` named a service with no spans: say so, with some that exist (stdin cannot be read again to find them). */
 async function noSuchService(opts: OperationsOptions, io: Io): Promise<InputError | null> {
   const name = `"${cleanText(opts.service)}"`;
-  const stdin = opts.sources.includes('-') || (opts.sources.length === 0 && opts.backend === undefined && (io.env.TRACECTL_BACKEND ?? '') === '');
+  const stdin = opts.sources.includes('-') || (opts.sources.length === 0 && (await resolveBackend(opts.sources, opts, io)) === null);
   if (stdin) return new InputError(`no service ${name} in the input; run "tracectl services" to list them`);
   const services = sortNames(await readSelected(opts.sources, opts, io, readServices));
   if (services.includes(opts.service)) return null;

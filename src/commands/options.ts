@@ -60,6 +60,8 @@ export function addCommonOptions(cmd: Command, kind: ReadKind = 'search'): Comma
     .option('--window <spans>', `files: a trace is complete once this many spans have been read after its last one (default ${DEFAULT_WINDOW_SPANS}; "all" holds every trace until the end)`)
     .option('--jobs <n>', 'files: threads that read a large JSON-lines input in parallel (default: one per core, up to 4, from 32 MiB of input; 1 reads in one thread)')
     .addOption(backendOption(`--backend <kind:url>`, `read traces from a backend: ${backendKinds.join(', ')} (also TRACECTL_BACKEND), e.g. tempo:http://localhost:3200`))
+    .addOption(backendOption('--context <name>', 'read from this named backend of the config file (also TRACECTL_CONTEXT; tracectl config list)'))
+    .addOption(backendOption('--ui-url <url>', "the backend's web UI, for trace links: Grafana for Tempo (also TRACECTL_UI_URL; default: the backend's own address for Jaeger and Zipkin)"))
     .addOption(backendOption('--header <header>', "send this header with every backend request, 'NAME: VALUE' (repeatable)").argParser(collect))
     .addOption(backendOption('--token <token>', 'bearer token for the backend (better: TRACECTL_TOKEN, which stays out of the process list)'))
     .addOption(backendOption('--user <user:password>', 'basic auth for the backend (better: TRACECTL_USER)'))

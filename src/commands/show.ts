@@ -10,6 +10,8 @@ import { findInsights } from '../analyze/insights.js';
 import { traceById } from '../pipeline/read.js';
 import { addCommonOptions, countOption, renderContext, type CommonOptions } from './options.js';
 import { readSelected } from './read.js';
+import { webUrlOf } from './backend-options.js';
+import type { BackendConfig } from '../sources/backends/config.js';
 
 export interface ShowOptions extends CommonOptions {
   traceId: string;
@@ -25,17 +27,23 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   if (parseTraceIdInput(opts.traceId) === null) {
     throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
   }
-  const trace = await readSelected(opts.sources, opts, io, (plan, ctx) => traceById(plan, opts.traceId, ctx));
+  let backend: BackendConfig | null = null;
+  const trace = await readSelected(opts.sources, opts, io, (plan, ctx) => {
+    backend = plan.backend;
+    return traceById(plan, opts.traceId, ctx);
+  });
   if (!trace) {
     const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';
     throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)}; check the id, or run "tracectl find" to list the traces there`);
   }
   const view = viewTrace(trace);
-  if (opts.json) io.stdout.write(renderJson(showJson(view)));
+  const url = webUrlOf(backend)?.(trace.traceId) ?? null;
+  if (opts.json) io.stdout.write(renderJson(showJson(view, url)));
   else {
     const options: WaterfallOptions = { depth: opts.depth, attrs: opts.attrs, expand: opts.expand };
     if (opts.insights) options.insights = findInsights(trace);
     io.stdout.write(renderWaterfall(view, options, renderContext(opts, io)));
+    if (url !== null) io.stdout.write(`\n${cleanText(url)}\n`);
   }
   return 0;
 }

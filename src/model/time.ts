@@ -10,6 +10,16 @@ export function traceStartNs(trace: Trace): bigint {
   return wallClockNs(trace, trace.startMs);
 }
 
+/** An offset on a trace's axis as ISO 8601 wall-clock time, to the nanosecond: `2026-11-01T10:47:08.123456789Z`. */
+export function wallClockIso(trace: Trace, offsetMs: Ms): string {
+  const ns = wallClockNs(trace, offsetMs);
+  // Floored, so a time before 1970 keeps its digits below the millisecond positive.
+  let ms = ns / 1_000_000n;
+  if (ms * 1_000_000n > ns) ms -= 1n;
+  // toISOString gives the milliseconds; the six digits below them follow.
+  return `${new Date(Number(ms)).toISOString().slice(0, -1)}${String(ns - ms * 1_000_000n).padStart(6, '0')}Z`;
+}
+
 /** When the trace started, as ISO 8601 (UTC, millisecond precision). */
 export function traceStart(trace: Trace): string {
   return new Date(Number(traceStartNs(trace) / 1_000_000n)).toISOString();

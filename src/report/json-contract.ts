@@ -35,6 +35,8 @@ export interface ShowSpanJson {
   kind: string;
   /** Offset from the trace's start, after clock-skew correction. */
   startMs: number;
+  /** The same instant as wall-clock time, ISO 8601 (UTC) to the nanosecond. */
+  start: string;
   durationMs: number;
   selfMs: number;
   depth: number;
@@ -48,15 +50,19 @@ export interface ShowSpanJson {
 
 export interface ShowJson {
   traceId: string;
+  /** When the trace started (its earliest span, after repairs), ISO 8601 (UTC) to the nanosecond. */
+  start: string;
   durationMs: number;
   spanCount: number;
   services: string[];
   warnings: readonly { kind: string; spanId: string; message: string }[];
   spans: ShowSpanJson[];
+  /** The trace in the backend's web UI; only when read from a backend whose UI is known. */
+  url?: string;
 }
 
-/** A row of `find`: the analysis's own summary, times in ms and `start` ISO 8601. */
-export type TraceRowJson = TraceSummary;
+/** A row of `find`: the analysis's own summary, times in ms and `start` ISO 8601; `url` as in `show`. */
+export type TraceRowJson = TraceSummary & { url?: string };
 
 export interface FindJson {
   traces: TraceRowJson[];
@@ -238,10 +244,34 @@ export interface DiffJson {
 /** `attrs`: the analysis's report as it is (analyze/attrs.ts). */
 export type AttrsJson = AttrsReport;
 
+// ---------------------------------------------------------------------------------------
+// config
+// ---------------------------------------------------------------------------------------
+
+/** A named backend of the config file; header values that are credentials read `***`. */
+export interface NamedBackendJson {
+  name: string;
+  kind: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The variable holding the token (never the token). */
+  tokenEnv?: string;
+  uiUrl?: string;
+  datasource?: string;
+}
+
+/** `config list`, `config use`, `config current`. */
+export interface ConfigJson {
+  path: string;
+  current: string | null;
+  backends: NamedBackendJson[];
+}
+
 /** Any document of the contract. */
 export type TracectlJson =
   | ShowJson
   | AttrsJson
+  | ConfigJson
   | FindJson
   | BottlenecksJson
   | ErrorsJson

@@ -1,7 +1,8 @@
 import type { TraceSummary } from '../analyze/trace-summary.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { Ms } from '../model/span.js';
-import { JSON_SCHEMA, type FindJson, type ShowJson, type TracectlJson } from './json-contract.js';
+import { wallClockIso } from '../model/time.js';
+import { JSON_SCHEMA, type FindJson, type ShowJson, type TraceRowJson, type TracectlJson } from './json-contract.js';
 
 
 /** Milliseconds rounded to whole nanoseconds, so floating-point noise does not reach scripts. */
@@ -14,11 +15,12 @@ export function renderJson(body: TracectlJson): string {
   return `${JSON.stringify({ schema: JSON_SCHEMA, ...body }, null, 2)}\n`;
 }
 
-/** `show --json`: the trace, its spans in tree order. */
-export function showJson(view: TraceView): ShowJson {
+/** `show --json`: the trace, its spans in tree order; `url` where a backend's web UI shows it. */
+export function showJson(view: TraceView, url: string | null = null): ShowJson {
   const { trace } = view;
-  return {
+  const body: ShowJson = {
     traceId: trace.traceId,
+    start: wallClockIso(trace, trace.startMs),
     durationMs: jsonMs(trace.durationMs),
     spanCount: trace.spans.length,
     services: servicesOf(trace),
@@ -30,6 +32,7 @@ export function showJson(view: TraceView): ShowJson {
       name: s.name,
       kind: s.kind,
       startMs: jsonMs(s.startMs - trace.startMs),
+      start: wallClockIso(trace, s.startMs),
       durationMs: jsonMs(s.durationMs),
       selfMs: jsonMs(view.selfMs.get(s.spanId) ?? 0),
       depth: s.depth,
@@ -41,18 +44,26 @@ export function showJson(view: TraceView): ShowJson {
       events: s.events.map((e) => ({ name: e.name, timeMs: jsonMs(e.timeMs - trace.startMs), attributes: e.attributes })),
     })),
   };
+  if (url !== null) body.url = url;
+  return body;
 }
 
+/** Where a backend's web UI shows a trace, when a backend is read and its UI known. */
+export type TraceUrl = (traceId: string) => string | null;
+
 /** `find --json`: the rows listed. */
-export function findJson(rows: readonly TraceSummary[]): FindJson {
-  return { traces: rows.map(findRow) };
+export function findJson(rows: readonly TraceSummary[], urlOf?: TraceUrl): FindJson {
+  return { traces: rows.map((r) => findRow(r, urlOf)) };
 }
 
 /** `find --format jsonl`: one trace object a line, as in `find --json`'s `traces`. */
-export function findJsonLines(rows: readonly TraceSummary[]): string {
-  return rows.map((r) => `${JSON.stringify(findRow(r))}\n`).join('');
+export function findJsonLines(rows: readonly TraceSummary[], urlOf?: TraceUrl): string {
+  return rows.map((r) => `${JSON.stringify(findRow(r, urlOf))}\n`).join('');
 }
 
-function findRow(r: TraceSummary): TraceSummary {
-  return { ...r, durationMs: jsonMs(r.durationMs) };
+function findRow(r: TraceSummary, urlOf?: TraceUrl): TraceRowJson {
+  const row: TraceRowJson = { ...r, durationMs: jsonMs(r.durationMs) };
+  const url = urlOf?.(r.traceId) ?? null;
+  if (url !== null) row.url = url;
+  return row;
 }

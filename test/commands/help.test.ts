@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'llm', 'insights', 'compare', 'diff', 'check', 'services', 'operations'];
+const COMMANDS = ['show', 'find', 'analyze', 'bottlenecks', 'errors', 'cache', 'deps', 'llm', 'insights', 'compare', 'diff', 'check', 'services', 'operations', 'attrs'];
 
 describe('--help', () => {
   it('tracectl --help lists every exit code', async () => {

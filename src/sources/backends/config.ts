@@ -30,6 +30,31 @@ export interface BackendConfig {
   protobuf: boolean;
   /** `--allow-partial`: analyze what was fetched when some fetches fail, with a warning. */
   allowPartial?: boolean;
+  /** The backend's web UI, where it is not the API's address (Grafana, for Tempo). */
+  ui?: WebUi;
+}
+
+export interface WebUi {
+  /** Base URL of the UI, as text (plain data: the config travels to worker threads). */
+  url: string;
+  /** Grafana: the uid of the Tempo data source (default "tempo"). */
+  datasource?: string;
+}
+
+/**
+ * Where a trace is seen in the backend's web UI: Jaeger's `/trace/<id>` and Zipkin's
+ * `/zipkin/traces/<id>` on the backend's own address (or `ui.url`), Grafana Explore for Tempo,
+ * which has no UI of its own: null for Tempo without `ui.url`.
+ */
+export function traceWebUrl(config: Pick<BackendConfig, 'kind' | 'url' | 'ui'>, traceId: string): string | null {
+  const base = config.ui?.url ?? (config.kind === 'tempo' ? null : config.url.href);
+  if (base === null) return null;
+  const under = (path: string): string => new URL(path, base.endsWith('/') ? base : `${base}/`).href;
+  if (config.kind === 'jaeger') return under(`trace/${traceId}`);
+  if (config.kind === 'zipkin') return under(`zipkin/traces/${traceId}`);
+  const uid = config.ui?.datasource ?? 'tempo';
+  const pane = { datasource: uid, queries: [{ refId: 'A', datasource: { type: 'tempo', uid }, queryType: 'traceql', query: traceId }], range: { from: 'now-1h', to: 'now' } };
+  return `${under('explore')}?left=${encodeURIComponent(JSON.stringify(pane))}`;
 }
 
 /** An epoch-milliseconds interval, both ends included. */
