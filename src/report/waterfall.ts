@@ -241,7 +241,7 @@ function axisLabel(total: Ms, width: number): string {
   return '0';
 }
 
-/** The waterfall's columns at `width`: names get what the bar (a third of a wide terminal) leaves; narrow, SELF and then SERVICE give way. */
+/** Widths of the waterfall's columns, and whether SERVICE and SELF are shown. */
 interface ColumnLayout {
   labelWidth: number;
   serviceWidth: number;
@@ -253,20 +253,27 @@ interface ColumnLayout {
 const MIN_LABEL = 16;
 const MIN_SERVICE = 7;
 const MIN_BAR = 10;
+/** Names are cut before the bar gets narrower than this. */
+const PREFERRED_BAR = 16;
 /** The marks, the blanks between the columns and the DURATION column: a row without SERVICE and SELF. */
 const FIXED = 2 + 1 + 8 + 2;
 
+/**
+ * The columns at `width`: on a wide terminal the bar keeps a third and the names get the
+ * rest (at least 56 for span names, as before); narrow, names are cut first, then SELF and
+ * then SERVICE give way, so every row fits from 40 columns up.
+ */
 function columnLayout(width: number, naturalLabel: number, naturalService: number): ColumnLayout {
   const self = width >= FIXED + MIN_LABEL + MIN_BAR + 9 + MIN_SERVICE + 1;
   const service = width >= FIXED + MIN_LABEL + MIN_BAR + MIN_SERVICE + 1;
   const numbers = FIXED + (self ? 9 : 0) + (service ? 1 : 0);
   // Narrow terminals give the span names the room: they say more than the service.
   const serviceWidth = service ? Math.min(naturalService, width < 100 ? 12 : Math.max(20, Math.floor(width / 6))) : 0;
-  const wantBar = Math.max(16, Math.floor(width / 3));
+  const wantBar = Math.max(PREFERRED_BAR, Math.floor(width / 3));
   let labelWidth = Math.min(naturalLabel, Math.max(56, width - numbers - serviceWidth - wantBar));
   let barWidth = width - numbers - serviceWidth - labelWidth;
-  if (barWidth < 16) {
-    labelWidth = Math.max(MIN_LABEL, labelWidth - (16 - barWidth));
+  if (barWidth < PREFERRED_BAR) {
+    labelWidth = Math.max(Math.min(MIN_LABEL, labelWidth), labelWidth - (PREFERRED_BAR - barWidth));
     barWidth = width - numbers - serviceWidth - labelWidth;
   }
   const shrunk = Math.min(serviceWidth, Math.max(MIN_SERVICE, serviceWidth - Math.max(0, MIN_BAR - barWidth)));
