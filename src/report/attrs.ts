@@ -5,6 +5,7 @@ import { cleanAndTruncate, fitText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { plural } from '../model/text.js';
+import { compareText } from '../analyze/stats.js';
 
 const NAME_MAX = 120;
 /** Each sample value is cut to this many columns in the table. */
@@ -47,6 +48,48 @@ export function renderAttrs(report: AttrsReport, ctx: RenderContext): string {
     sections.push(renderTable(fitted.columns, fitted.rows, ctx));
   }
   return `${sections.join('\n')}\n${p.dim('Filter on any of them: tracectl find --where KEY=VALUE (see tracectl attrs --json for every operation)')}\n`;
+}
+
+/**
+ * `attrs --by-operation`: per service, its resource keys, then per operation the span keys
+ * its spans carry and on how many of them (types, distinct values and samples are per key,
+ * in the main table and in `--json`).
+ */
+export function renderAttrsByOperation(report: AttrsReport, ctx: RenderContext): string {
+  const p = palette(ctx);
+  const services = new Map<string, { resource: string[]; operations: Map<string, [string, number][]> }>();
+  const serviceOf = (name: string): { resource: string[]; operations: Map<string, [string, number][]> } => {
+    let entry = services.get(name);
+    if (entry === undefined) {
+      entry = { resource: [], operations: new Map() };
+      services.set(name, entry);
+    }
+    return entry;
+  };
+  for (const k of report.keys) {
+    for (const w of k.where) {
+      const service = serviceOf(w.service);
+      if (w.name === null) service.resource.push(k.key);
+      else {
+        const keys = service.operations.get(w.name) ?? [];
+        keys.push([k.key, w.spans]);
+        service.operations.set(w.name, keys);
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const name of [...services.keys()].sort(compareText)) {
+    const service = services.get(name)!;
+    out.push(p.bold(cleanAndTruncate(name, NAME_MAX)));
+    if (service.resource.length > 0) out.push(`  resource: ${service.resource.map((k) => cleanAndTruncate(k, NAME_MAX)).join(', ')}`);
+    for (const operation of [...service.operations.keys()].sort(compareText)) {
+      out.push(`  ${cleanAndTruncate(operation, NAME_MAX)}`);
+      const rows = service.operations.get(operation)!.map(([key, spans]) => [`    ${cleanAndTruncate(key, NAME_MAX)}`, String(spans)]);
+      out.push(renderTable([{ header: '    KEY' }, { header: 'SPANS', align: 'right' }], rows, ctx).trimEnd());
+    }
+    out.push('');
+  }
+  return `${plural(report.traces, 'trace')} (${plural(report.spans, 'span')})\n\n${out.join('\n')}`;
 }
 
 /** `string`, or `int 40, string 2` when producers disagree (most spans first). */

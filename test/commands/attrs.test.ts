@@ -15,6 +15,17 @@ describe('tracectl attrs', () => {
     expect(run.stdout).toMatch(/^service\.name +702 +60 +string +7 /m);
   });
 
+  it('--by-operation lists, per service, its resource keys and per operation the span keys with their spans', async () => {
+    const run = await runCli(['attrs', '--by-operation', DEMO]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const reranker = run.stdout.slice(run.stdout.indexOf('\nreranker\n') + 1).split('\n\n')[0]!;
+    // 23 rerank spans, each with the model, the candidate count and top_n (the main table's counts for these keys).
+    expect(reranker).toMatch(/^reranker\n {2}resource: service\.name, service\.version, telemetry\.sdk\.language, telemetry\.sdk\.name\n {2}rerank\n/);
+    expect(reranker).toMatch(/^ {4}rerank\.candidates +23$/m);
+    expect(reranker).toMatch(/^ {4}rerank\.model +23$/m);
+    expect(reranker).toMatch(/^ {4}rerank\.top_n +23$/m);
+  });
+
   it('--json follows the contract, and --service narrows the traces', async () => {
     const run = await runCli(['attrs', DEMO, '--json']);
     expect(run.code).toBe(0);
