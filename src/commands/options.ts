@@ -10,6 +10,13 @@ import type { RenderContext } from '../report/style.js';
 import { backendKinds } from '../sources/backends/config.js';
 import { BACKEND_DEFAULTS, type BackendOptions } from './backend-options.js';
 
+/** Piped output without `--width` or COLUMNS is this wide, and keeps values whole. */
+const PIPED_WIDTH = 120;
+/** The narrowest width the renderers lay out for. */
+const MIN_WIDTH = 40;
+/** The widest `--width` or COLUMNS taken. */
+const MAX_WIDTH = 1000;
+
 /** Options every command takes: where traces come from and how output looks. */
 export interface CommonOptions extends BackendOptions {
   inputFormat?: InputFormat;
@@ -55,7 +62,8 @@ export function addCommonOptions(cmd: Command, kind: ReadKind = 'search'): Comma
     .option('--json', 'print JSON (schema tracectl/v1) instead of text')
     .option('--color', 'colour output even when not a terminal')
     .option('--no-color', 'never colour output (also NO_COLOR=1)')
-    .option('--width <columns>', `fit text output to this many columns, piped too (also COLUMNS; default: the terminal's width, or ${PIPED_WIDTH} whole-valued when piped)`)
+    // Checked as it is parsed, so a bad width fails before anything is read.
+    .option('--width <columns>', `fit text output to this many columns, piped too (also COLUMNS; default: the terminal's width, or ${PIPED_WIDTH} whole-valued when piped)`, (text: string) => String(countOption('--width', text, MAX_WIDTH)))
     .option('-v, --verbose', 'say which inputs and formats were read, and each backend request; stack traces on errors')
     .option('--window <spans>', `files: a trace is complete once this many spans have been read after its last one (default ${DEFAULT_WINDOW_SPANS}; "all" holds every trace until the end)`)
     .option('--jobs <n>', 'files: threads that read a large JSON-lines input in parallel (default: one per core, up to 4, from 32 MiB of input; 1 reads in one thread)')
@@ -120,11 +128,6 @@ export function countOption(flag: string, text: string, max = Number.MAX_SAFE_IN
   return n;
 }
 
-/** Piped output without `--width` or COLUMNS is this wide, and keeps values whole. */
-const PIPED_WIDTH = 120;
-/** The narrowest width the renderers lay out for. */
-const MIN_WIDTH = 40;
-
 /**
  * Colour: `--color`/`--no-color`, then NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal.
  * Width: `--width`, then COLUMNS, then the terminal's; a width asked for is fitted piped too
@@ -137,7 +140,7 @@ export function renderContext(opts: CommonOptions, io: Io): RenderContext {
   else if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') color = false;
   else if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') color = true;
   else color = io.stdout.isTTY;
-  const asked = opts.width !== undefined ? countOption('--width', opts.width, 1000) : columnsEnv(env.COLUMNS);
+  const asked = opts.width !== undefined ? Number(opts.width) : columnsEnv(env.COLUMNS);
   const measured = io.stdout.isTTY ? (io.stdout.columns ?? 80) : PIPED_WIDTH;
   return { color, width: Math.max(MIN_WIDTH, asked ?? measured), tty: io.stdout.isTTY || asked !== undefined };
 }
@@ -145,6 +148,6 @@ export function renderContext(opts: CommonOptions, io: Io): RenderContext {
 /** COLUMNS as the shells set it; anything but a whole number of columns is ignored, as ls does. */
 function columnsEnv(text: string | undefined): number | undefined {
   const n = Number(text);
-  return text !== undefined && Number.isInteger(n) && n > 0 && n <= 1000 ? n : undefined;
+  return text !== undefined && Number.isInteger(n) && n > 0 && n <= MAX_WIDTH ? n : undefined;
 }
 
