@@ -2,13 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { visibleLength } from '../../src/report/style.js';
+import stringWidth from 'string-width';
 import { runCli } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
 const SLOWEST = 'c54f2723e9f99318a2801aebd7457eb1';
 const NO_COLOR = { NO_COLOR: '1' };
 
+// Measured independently of the code under test: string-width, colour codes left out.
+const visibleLength = (line: string): number => stringWidth(line);
 const widest = (text: string): number => Math.max(...text.split('\n').map(visibleLength));
 
 /**
@@ -21,6 +23,7 @@ const widest = (text: string): number => Math.max(...text.split('\n').map(visibl
  */
 function wideNamesFile(): string {
   const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const cjkTrace = '1af7651916cd43dd8448eb211c80319c';
   const nano = (ms: number): string => String(1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n);
   const span = (spanId: string, parent: string, name: string, start: number, end: number, extra = {}): object => ({
     traceId, spanId, parentSpanId: parent, name, kind: 2, startTimeUnixNano: nano(start), endTimeUnixNano: nano(end), ...extra,
@@ -33,6 +36,10 @@ function wideNamesFile(): string {
         span('0000000000000002', '0000000000000001', `fetch_candidate_items_from_the_feature_store_${'x'.repeat(25)}`, 0, 50),
         span('0000000000000003', '0000000000000001', '查询用户订单服务的推荐结果', 50, 100, { status: { code: 2, message: `下游超时：${'失败'.repeat(40)}` } }),
       ] }],
+    }, {
+      // A second trace whose root and service are all wide characters (for find).
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: '推荐服务前端网关' } }] },
+      scopeSpans: [{ spans: [{ ...span('0000000000000004', '', '查询用户订单服务的推荐结果和库存信息', 0, 80), traceId: cjkTrace }] }],
     }],
   };
   const dir = mkdtempSync(join(tmpdir(), 'tracectl-widths-'));
@@ -102,6 +109,13 @@ describe('widths', () => {
       // The demo's traces all start on 2026-11-01: the time of day says enough.
       expect(first).toMatch(/ 1\d:\d\d:\d\d /);
       expect(widest(run.stdout)).toBeLessThanOrEqual(width);
+    }
+    // Wide characters count two columns in the table too: the CJK service and root name are cut to fit.
+    const wide = wideNamesFile();
+    for (const width of [80, 90, 100]) {
+      const cjk = await runCli(['find', wide], { tty: width, env: NO_COLOR });
+      expect(widest(cjk.stdout), `wide names at ${width}`).toBeLessThanOrEqual(width);
+      expect(cjk.stdout).toContain('1af7651916cd43dd8448eb211c80319c');
     }
     const full = await runCli(['find', DEMO, '--limit', '5'], { tty: 110, env: NO_COLOR });
     expect(full.stdout.split('\n')[0]).toMatch(/^TRACE ID +ROOT SERVICE +ROOT OPERATION +START \(UTC\) +DURATION +SPANS +ERRORS$/);
