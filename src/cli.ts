@@ -11,6 +11,8 @@ import { findCommand } from './commands/find.js';
 import { insightsCommand } from './commands/insights.js';
 import { llmCommand } from './commands/llm.js';
 import { operationsCommand } from './commands/operations.js';
+import { receiveCommand } from './commands/receive.js';
+import { runCommand } from './commands/run.js';
 import { servicesCommand } from './commands/services.js';
 import { showCommand } from './commands/show.js';
 import { InputError, UsageError } from './model/errors.js';
@@ -45,7 +47,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
     .exitOverride();
-  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand]) {
+  for (const make of [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand, receiveCommand, runCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)'));
   }
   program.addCommand(
