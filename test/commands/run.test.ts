@@ -38,6 +38,12 @@ describe('tracectl run -- <command>', () => {
     expect(run.code).toBe(7);
   });
 
+  it.each(['grpc', 'http/json'])('keeps the protocol the environment names (%s) and points the endpoint at the matching receiver', async (protocol) => {
+    const run = await tracectl(['run', '--flush-timeout', '200ms', '--budgets', BUDGETS, '--', 'node', APP], { OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+    expect(run.stderr).toContain('tracectl: 10 spans in 5 traces');
+    expect(run.code).toBe(0);
+  });
+
   it('without --budgets prints the analyze summary', async () => {
     const run = await tracectl(['run', '--flush-timeout', '200ms', '--json', '--', 'node', APP, '--requests', '2']);
     expect(run.code).toBe(0);

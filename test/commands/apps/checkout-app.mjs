@@ -1,10 +1,10 @@
 // A small app instrumented with the real OpenTelemetry JS SDK, for `tracectl run` tests.
 // The exporter reads OTEL_EXPORTER_OTLP_* as any app's would; `tracectl run` sets them.
 //   node checkout-app.mjs [--slow] [--exit N] [--requests N]
+// The exporter follows OTEL_EXPORTER_OTLP_PROTOCOL: grpc, http/json, else http/protobuf.
 // Each request is a server span "GET /checkout" with a client child "SELECT orders"; times are
 // set explicitly (no sleeping): the root lasts 120 ms, or 900 ms with --slow.
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -14,6 +14,11 @@ const exitAt = args.indexOf('--exit');
 const exitCode = exitAt === -1 ? 0 : Number(args[exitAt + 1]);
 const requestsAt = args.indexOf('--requests');
 const requests = requestsAt === -1 ? 5 : Number(args[requestsAt + 1]);
+
+// The exporter package an app would pick for its protocol; each reads the endpoint from the environment.
+const protocol = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
+const exporterPackage = { grpc: '@opentelemetry/exporter-trace-otlp-grpc', 'http/json': '@opentelemetry/exporter-trace-otlp-http' }[protocol] ?? '@opentelemetry/exporter-trace-otlp-proto';
+const { OTLPTraceExporter } = await import(exporterPackage);
 
 const provider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': 'checkout' }),
