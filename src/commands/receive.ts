@@ -108,7 +108,19 @@ export async function runReceive(opts: ReceiveOptions, io: Io): Promise<number> 
   const exitAfterMs = opts.exitAfter === undefined ? null : durationOption('--exit-after', opts.exitAfter);
   const idleMs = opts.exitWhenIdle === undefined ? null : durationOption('--exit-when-idle', opts.exitWhenIdle);
   const out = opts.out ?? DEFAULT_OUT;
-  const reception = await startReception({ http, grpc, out, maxBodyBytes }, io);
+  // Listened for from the start: a signal while the receivers start stops it cleanly too.
+  let signalled = false;
+  let onStop = (): void => {
+    signalled = true;
+  };
+  const unsubscribe = io.onSignal?.(() => onStop());
+  let reception: Reception;
+  try {
+    reception = await startReception({ http, grpc, out, maxBodyBytes }, io);
+  } catch (error) {
+    unsubscribe?.();
+    throw error;
+  }
   const { tally } = reception.receivers;
   const listening = reception.summary();
   io.stderr.write(`tracectl: receiving OTLP on http://${listening.http}/v1/traces${listening.grpc === null ? '' : ` and grpc ${listening.grpc}`}; appending to ${out}\n`);
@@ -116,7 +128,6 @@ export async function runReceive(opts: ReceiveOptions, io: Io): Promise<number> 
   const live = io.stderr.isTTY;
   const width = io.stderr.columns ?? 80;
   await new Promise<void>((stop) => {
-    const unsubscribe = io.onSignal?.(() => finish());
     const timer = setInterval(() => {
       const now = Date.now();
       if (exitAfterMs !== null && now - reception.startedAt >= exitAfterMs) return finish();
@@ -128,6 +139,8 @@ export async function runReceive(opts: ReceiveOptions, io: Io): Promise<number> 
       unsubscribe?.();
       stop();
     }
+    onStop = finish;
+    if (signalled) finish();
   });
   if (live) io.stderr.write('\r\u001b[2K');
   await reception.close();

@@ -244,6 +244,13 @@ describe('the body cap', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('413, not a reset connection, for a body of megabytes streamed past the cap', async () => {
+    const huge = Buffer.concat([big, Buffer.alloc(4 << 20, 0x20)]);
+    const answer = await post('/v1/traces', huge, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe('close');
+  });
+
   it('413 when a small gzip body inflates past the cap', async () => {
     const zipped = gzipSync(big);
     expect(zipped.length).toBeLessThan(1000);

@@ -14,7 +14,10 @@ const CONTENT_TYPES: Record<OtlpEncoding, string> = { protobuf: 'application/x-p
 /** OTLP/HTTP (the specification's "OTLP/HTTP" section): `POST /v1/traces`, protobuf or JSON, gzip or deflate. */
 export function createHttpReceiver(maxBodyBytes: number, handle: ExportHandler): Server {
   return createServer((req, res) => {
-    void answer(req, res, maxBodyBytes, handle);
+    answer(req, res, maxBodyBytes, handle).catch(() => {
+      // A bug, not the client's doing: answer 500 rather than leave the exporter waiting.
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
 }
 
@@ -82,13 +85,25 @@ function byteCap(maxBodyBytes: number): Transform {
   });
 }
 
+/**
+ * The body, within the cap. The request is piped, not put in the pipeline: a failed read
+ * must not destroy the socket before the 413 or 400 is sent, so the rest is drained instead.
+ */
 async function readBody(req: IncomingMessage, contentEncoding: string, maxBodyBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
     for await (const chunk of source) chunks.push(chunk);
   };
-  if (contentEncoding === 'identity') await pipeline(req, byteCap(maxBodyBytes), collect);
-  else await pipeline(req, byteCap(maxBodyBytes), contentEncoding === 'gzip' ? createGunzip() : createInflate(), byteCap(maxBodyBytes), collect);
+  const wire = byteCap(maxBodyBytes);
+  req.pipe(wire);
+  try {
+    if (contentEncoding === 'identity') await pipeline(wire, collect);
+    else await pipeline(wire, contentEncoding === 'gzip' ? createGunzip() : createInflate(), byteCap(maxBodyBytes), collect);
+  } catch (error) {
+    req.unpipe(wire);
+    req.resume();
+    throw error;
+  }
   return Buffer.concat(chunks);
 }
 
