@@ -102,6 +102,14 @@ describe('tracectl receive', () => {
     }
   });
 
+  it('on a terminal, a live line on stderr, cleared before the summary', async () => {
+    const run = await runCli(['receive', '--http', '127.0.0.1:0', '--grpc', 'off', '--out', join(scratch, 'tty.jsonl'), '--exit-after', '500ms'], { stderrTTY: true });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('\r\u001b[2Kreceiving: 0 requests, 0 spans in 0 traces, 0 errors');
+    expect(run.stderr.endsWith('\r\u001b[2K')).toBe(true);
+    expect(run.stdout).toMatch(/^received 0 requests/);
+  });
+
   it('bad addresses and sizes are usage errors (exit 2)', async () => {
     expect(await runCli(['receive', '--http', 'localhost'])).toMatchObject({ code: 2, stderr: 'tracectl: --http "localhost" is not an address: write HOST:PORT, e.g. 127.0.0.1:4318\n' });
     expect(await runCli(['receive', '--max-body', '16 parsecs'])).toMatchObject({ code: 2, stderr: 'tracectl: --max-body "16 parsecs" is not a size: write e.g. 16MiB, 512KiB or a number of bytes\n' });
