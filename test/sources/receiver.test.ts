@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -257,6 +258,32 @@ describe('the body cap', () => {
     const answer = await post('/v1/traces', zipped, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
     expect(answer.status).toBe(413);
     expect(written()).toEqual([]);
+  });
+});
+
+describe('the OTLP/gRPC answers', () => {
+  function call(body: Buffer): Promise<{ code: number; details: string } | null> {
+    const client = new grpc.Client(`127.0.0.1:${receivers.grpc!.port}`, grpc.credentials.createInsecure());
+    const asIs = (b: Buffer): Buffer => b;
+    return new Promise((resolve) => {
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', asIs, asIs, body, (error) => {
+        client.close();
+        resolve(error === null ? null : { code: error.code, details: error.details });
+      });
+    });
+  }
+
+  it('INVALID_ARGUMENT for a message that does not decode, counted as an error', async () => {
+    expect(await call(Buffer.from([0x0a, 0x05, 0x01]))).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: 'Not a valid OTLP protobuf trace export: the data is truncated or corrupt.' });
+    expect(receivers.tally.errors).toBe(1);
+  });
+
+  it('RESOURCE_EXHAUSTED for a message over the cap', async () => {
+    await receivers.close();
+    await out.close();
+    await start(1000);
+    const result = await call(Buffer.concat([Buffer.from([0x0a, 0xd0, 0x0f]), Buffer.alloc(2000)]));
+    expect(result?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 });
 
