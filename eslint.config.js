@@ -60,7 +60,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['bin/**/*.js', 'bench/**/*.mjs'],
+    files: ['bin/**/*.js', 'bench/**/*.mjs', 'test/**/apps/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -14,6 +14,8 @@ import { findCommand } from './commands/find.js';
 import { insightsCommand } from './commands/insights.js';
 import { llmCommand } from './commands/llm.js';
 import { operationsCommand } from './commands/operations.js';
+import { receiveCommand } from './commands/receive.js';
+import { runCommand } from './commands/run.js';
 import { servicesCommand } from './commands/services.js';
 import { showCommand } from './commands/show.js';
 import { InputError, UsageError } from './model/errors.js';
@@ -48,7 +50,7 @@ export function createProgram(io: Io, done: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES)
     .configureOutput(output)
     .exitOverride();
-  const commands = [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand, attrsCommand, configCommand, completionCommand];
+  const commands = [showCommand, findCommand, analyzeCommand, bottlenecksCommand, errorsCommand, cacheCommand, depsCommand, llmCommand, insightsCommand, compareCommand, diffCommand, checkCommand, servicesCommand, operationsCommand, attrsCommand, receiveCommand, runCommand, configCommand, completionCommand];
   // Subcommands too (config list, …): every command throws instead of exiting, and writes where Io says.
   const configure = (cmd: Command): Command => {
     cmd.exitOverride().configureOutput(output).showHelpAfterError('(run with --help for usage)');

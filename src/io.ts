@@ -11,7 +11,15 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   now: () => Date;
+  /**
+   * SIGINT and SIGTERM: `handler` runs on each until the returned function is called (while
+   * one is set, a signal no longer ends the process by itself). Absent where nothing sends
+   * signals: in-process tests stop `receive` with --exit-after or --exit-when-idle.
+   */
+  onSignal?: (handler: (signal: StopSignal) => void) => () => void;
 }
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 export interface OutputStream {
   write(text: string): void;
@@ -61,5 +69,12 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
+    onSignal: (handler) => {
+      const signals: StopSignal[] = ['SIGINT', 'SIGTERM'];
+      for (const signal of signals) process.on(signal, handler);
+      return () => {
+        for (const signal of signals) process.off(signal, handler);
+      };
+    },
   };
 }

@@ -41,9 +41,8 @@ export const CHECK_FAILED = 1;
  * the verdict on the screen.
  */
 export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
-  // The YAML parser is loaded only by the command that reads YAML.
-  const { parseBudgetFile, parsePercentage } = await import('./budgets-file.js');
-  const file = await readBudgets(opts.budgets, io, parseBudgetFile);
+  const { parsePercentage } = await import('./budgets-file.js');
+  const file = await loadBudgets(opts.budgets, io);
   let maxRegression: number | undefined;
   if (opts.maxRegression !== undefined) {
     const share = parsePercentage(opts.maxRegression);
@@ -82,7 +81,9 @@ export async function runCheck(opts: CheckOptions, io: Io): Promise<number> {
 }
 
 /** The budgets file is configuration: unreadable or invalid, it is a usage error (exit 2). */
-async function readBudgets(name: string, io: Io, parseBudgetFile: (text: string, name: string) => BudgetFile): Promise<BudgetFile> {
+export async function loadBudgets(name: string, io: Io): Promise<BudgetFile> {
+  // The YAML parser is loaded only by the commands that read YAML.
+  const { parseBudgetFile } = await import('./budgets-file.js');
   let text: string;
   try {
     text = await readFile(resolve(io.cwd, name), 'utf8');
@@ -121,17 +122,23 @@ async function writeOutput(io: Io, name: string, text: string, mode: 'write' | '
   }
 }
 
+/** What a check takes besides the budgets file; `run` takes them too. */
+export function addCheckOptions(cmd: Command): Command {
+  return cmd
+    .option('--baseline <file>', 'the --json output of an earlier check: fail on regressions against it')
+    .option('--max-regression <percent>', 'with --baseline: how much worse a metric may get, e.g. 10% (a budget\'s own "regression:" wins)')
+    .option('--junit <file>', 'also write the results as JUnit XML')
+    .option('--prices <file>', 'US dollars per million tokens by model (YAML), for cost_per_request budgets (docs/llm.md)')
+    .option('--markdown <file>', 'also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)');
+}
+
 export function checkCommand(io: Io, done: (code: number) => void): Command {
   const cmd = new Command('check')
     .addHelpText('after', '\nExamples:\n  $ tracectl check --budgets examples/budgets.yaml fixtures/demo/llm-gateway.otlp.jsonl\n  $ tracectl check --budgets budgets.yaml --junit junit.xml --markdown summary.md traces/\n  $ tracectl check --budgets budgets.yaml --baseline main.json --max-regression 10% traces/\n')
     .description('a CI gate: evaluates latency, error-rate and cache budgets; exit 1 when one is broken')
     .argument('[sources...]', 'trace files, directories, or - for stdin')
-    .requiredOption('--budgets <file>', 'the budgets file (YAML; see examples/budgets.yaml)')
-    .option('--baseline <file>', 'the --json output of an earlier check: fail on regressions against it')
-    .option('--max-regression <percent>', 'with --baseline: how much worse a metric may get, e.g. 10% (a budget\'s own "regression:" wins)')
-    .option('--junit <file>', 'also write the results as JUnit XML')
-    .option('--prices <file>', 'US dollars per million tokens by model (YAML), for cost_per_request budgets (docs/llm.md)')
-    .option('--markdown <file>', 'also write a Markdown summary (appended to $GITHUB_STEP_SUMMARY when set)')
+    .requiredOption('--budgets <file>', 'the budgets file (YAML; see examples/budgets.yaml)');
+  addCheckOptions(cmd)
     .addHelpText(
       'after',
       `

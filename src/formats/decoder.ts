@@ -12,4 +12,6 @@ export type InputFormat = (typeof inputFormats)[number];
 export interface Decoded {
   spans: SpanRecord[];
   warnings: string[];
+  /** Spans the payload held that were skipped (OTLP decoders): what an OTLP receiver reports as rejected. */
+  skipped?: number;
 }

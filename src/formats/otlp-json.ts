@@ -81,6 +81,7 @@ export function decodeOtlpJson(payload: unknown): Decoded {
 export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 'resourceSpans'): Decoded {
   const spans: SpanRecord[] = [];
   const warnings: string[] = [];
+  let skipped = 0;
   resourceSpans.forEach((rs, i) => {
     const where = `${key}[${i}]`;
     if (!isRecord(rs)) {
@@ -103,11 +104,12 @@ export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 're
         for (let k = 0; k < rawSpans.length; k++) {
           const span = decodeSpan(rawSpans[k], new SpanPlace(k, scopeWhere), resource, service, warnings);
           if (span !== undefined) spans.push(span);
+          else skipped++;
         }
       });
     }
   });
-  return { spans, warnings };
+  return { spans, warnings, skipped };
 }
 
 /**

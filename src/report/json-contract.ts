@@ -267,6 +267,31 @@ export interface ConfigJson {
   backends: NamedBackendJson[];
 }
 
+// ---------------------------------------------------------------------------------------
+// receive
+// ---------------------------------------------------------------------------------------
+
+/** What `receive` got, printed when it stops. */
+export interface ReceiveJson {
+  /** The file the spans were appended to. */
+  out: string;
+  /** Where it listened, `host:port`; `grpc` null with --grpc off. */
+  http: string;
+  grpc: string | null;
+  /** Export requests answered, errors included. */
+  requests: number;
+  /** Spans written. */
+  spans: number;
+  /** Distinct trace ids among them. */
+  traces: number;
+  /** Requests answered with an error (400, 404, 405, 413, 415; gRPC INVALID_ARGUMENT). */
+  errors: number;
+  /** Spans answered as rejected in a partial success (an invalid id or time). */
+  rejectedSpans: number;
+  /** How long it listened. */
+  durationMs: number;
+}
+
 /** Any document of the contract. */
 export type TracectlJson =
   | ShowJson
@@ -286,4 +311,5 @@ export type TracectlJson =
   | CheckJson
   | ServicesJson
   | OperationsJson
+  | ReceiveJson
   | ErrorJson;

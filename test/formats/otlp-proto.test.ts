@@ -296,7 +296,7 @@ describe('hand-built protobuf', () => {
   });
 
   it('an empty buffer is an empty export', () => {
-    expect(decodeOtlpProtobuf(new Uint8Array())).toEqual({ spans: [], warnings: [] });
+    expect(decodeOtlpProtobuf(new Uint8Array())).toEqual({ spans: [], warnings: [], skipped: 0 });
     expect(looksLikeOtlpProtobuf(new Uint8Array())).toBe(false);
   });
 

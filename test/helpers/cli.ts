@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
@@ -38,4 +39,19 @@ export async function runCli(args: string[], fake: FakeIo = {}): Promise<CliRun>
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
+}
+
+/** Runs bin/tracectl.js (dist/: build first) as a real process, for commands that need one (receive, run). */
+export function runBin(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/tracectl.js', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      onStderr?.(stderr);
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
