@@ -9,9 +9,9 @@ import type { Ms, Span, SpanEvent, SpanRecord, Trace, TraceWarning } from './spa
  *
  * Repair passes, in order (each depends on the ones before it):
  *   1. negative durations clamped to 0;
- *   2. span ids deduplicated: exact copies dropped, Zipkin client/server halves that share
- *      one id split (the server half gets a new id, the client as its parent), other
- *      collisions renamed;
+ *   2. span ids deduplicated: exact copies dropped, fragments of one span merged, Zipkin
+ *      client/server halves that share one id split (each server half, one per endpoint,
+ *      gets a new id with the client as its parent), other collisions renamed;
  *   3. self-parents and parents missing from the trace turned into roots (orphans);
  *   4. parent cycles broken (needs 2 and 3: ids are unique and every parent exists);
  *   5. clock skew corrected top-down (needs the tree of 1–4).
@@ -128,38 +128,42 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
     if (group) group.push(d);
     else groups.set(d.spanId, [d]);
   }
-  if (groups.size === drafts.length) return drafts;
 
-  const taken = new Set(groups.keys());
+  const fresh = new FreshSpanIds(groups.keys());
   const result: Draft[] = [];
-  // Children of a shared id that belong to the server half move to its new id.
-  const reparent = new Map<string, { newId: string; clientService: string; serverService: string }>();
+  // Children of a shared id that belong to a server half move to that half's new id.
+  const reparent = new Map<string, SplitHalves>();
   for (const [spanId, group] of groups) {
-    const kept: Draft[] = [];
-    for (const d of group) {
-      if (kept.some((k) => sameSpan(k.record, d.record))) {
-        warn('duplicate-span', spanId, `span ${spanId} "${d.record.name}" appeared twice; the copy was dropped`);
-      } else kept.push(d);
-    }
-    result.push(kept[0]!);
-    if (kept.length === 1) continue;
-
-    const client = kept.find((d) => d.record.kind === 'client' || (!d.record.shared && d.record.kind !== 'server'));
-    const server = kept.find((d) => d !== client && (d.record.shared || d.record.kind === 'server'));
-    if (kept.length === 2 && client && server) {
-      // Zipkin's shared span: both halves of one RPC carry the same id. As Jaeger's
-      // SpanIDDeduper does, the server half gets its own id with the client as parent.
-      const newId = freshSpanId(spanId, taken);
-      server.spanId = newId;
-      server.parentSpanId = client.spanId;
-      if (kept[0] !== client) result[result.length - 1] = client;
-      result.push(server);
-      reparent.set(spanId, { newId, clientService: client.record.service, serverService: server.record.service });
-      warn('shared-span-id', newId, `client and server halves of span ${spanId} shared one id; the server half "${server.record.name}" got id ${newId}`);
+    if (group.length === 1) {
+      result.push(group[0]!);
       continue;
     }
-    for (const d of kept.slice(1)) {
-      const newId = freshSpanId(spanId, taken);
+    const kept = mergeFragments(dropExactCopies(group, warn), warn);
+    const client = kept.find((d) => sideOf(d.record) === 'client');
+    const servers = client ? kept.filter((d) => sideOf(d.record) === 'server') : [];
+    if (client && servers.length > 0) {
+      // Zipkin's shared span: both halves of one RPC carry the same id, and a message sent
+      // once may be received by several consumers. As Jaeger's SpanIDDeduper and zipkin-lens
+      // do, each server half (one per endpoint) gets its own id with the client as parent.
+      result.push(client);
+      const halves: SplitHalves = { clientService: client.record.service, servers: [] };
+      for (const server of servers) {
+        const newId = fresh.next(spanId);
+        server.spanId = newId;
+        server.parentSpanId = client.spanId;
+        result.push(server);
+        halves.servers.push({ newId, service: server.record.service, endpoint: endpointOf(server.record) });
+        warn('shared-span-id', newId, `client and server halves of span ${spanId} shared one id; the server half "${server.record.name}" (${server.record.service}) got id ${newId}`);
+      }
+      reparent.set(spanId, halves);
+    }
+    const split = client !== undefined && servers.length > 0;
+    // Without a split, the first span keeps the id and the rest are renamed.
+    const halves = new Set<Draft>(servers);
+    const rest = split ? kept.filter((d) => d !== client && !halves.has(d)) : kept.slice(1);
+    if (!split) result.push(kept[0]!);
+    for (const d of rest) {
+      const newId = fresh.next(spanId);
       d.spanId = newId;
       result.push(d);
       warn('duplicate-span-id', newId, `two different spans had id ${spanId}; "${d.record.name}" was given id ${newId}`);
@@ -167,39 +171,164 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
   }
   if (reparent.size > 0) {
     for (const d of result) {
-      const move = d.parentSpanId === null ? undefined : reparent.get(d.parentSpanId);
-      if (!move || d.spanId === move.newId) continue;
-      // A child in the client's own process stays with the client, unless both halves ran in
-      // one service (then, as in Jaeger, the server half takes them all).
-      if (d.record.service !== move.clientService || move.clientService === move.serverService) d.parentSpanId = move.newId;
+      const halves = d.parentSpanId === null ? undefined : reparent.get(d.parentSpanId);
+      if (!halves || halves.servers.some((s) => s.newId === d.spanId)) continue;
+      const server = serverHalfOf(d.record, halves);
+      if (server) d.parentSpanId = server.newId;
     }
   }
   return result;
 }
 
-function sameSpan(a: SpanRecord, b: SpanRecord): boolean {
-  return (
-    a.parentSpanId === b.parentSpanId &&
-    a.name === b.name &&
-    a.service === b.service &&
-    a.kind === b.kind &&
-    a.startNs === b.startNs &&
-    a.durationNs === b.durationNs &&
-    a.shared === b.shared &&
-    a.status === b.status
-  );
+interface SplitHalves {
+  clientService: string;
+  servers: { newId: string; service: string; endpoint: string }[];
 }
 
-/** A new 16-hex id derived from the old one, so rebuilding the same input gives the same ids. */
-function freshSpanId(spanId: string, taken: Set<string>): string {
-  let n = BigInt.asUintN(64, BigInt(`0x${normalizeHexId(spanId, 16) ?? '0'}`));
-  let candidate: string;
-  do {
-    n = BigInt.asUintN(64, n + 1n);
-    candidate = n.toString(16).padStart(16, '0');
-  } while (taken.has(candidate));
-  taken.add(candidate);
-  return candidate;
+/**
+ * The server half a child of a split id belongs to: the one on the child's endpoint, else in
+ * its service. A child in the client's own process stays with the client, unless a server
+ * half ran in that service too (then, as in Jaeger, the server half takes it).
+ */
+function serverHalfOf(child: SpanRecord, halves: SplitHalves): SplitHalves['servers'][number] | undefined {
+  const endpoint = endpointOf(child);
+  return halves.servers.find((s) => s.endpoint === endpoint) ?? halves.servers.find((s) => s.service === child.service);
+}
+
+/** Which half of an RPC or a message a span is: the caller's side, the callee's, or neither. */
+function sideOf(r: SpanRecord): 'client' | 'server' {
+  if (r.shared || r.kind === 'server' || r.kind === 'consumer') return 'server';
+  return 'client';
+}
+
+/** Where a span ran: its service and, when the producer said (Zipkin's local endpoint), host and port. */
+function endpointOf(r: SpanRecord): string {
+  return `${r.service}\u0000${String(r.resource['host.address'] ?? '')}\u0000${String(r.resource['host.port'] ?? '')}`;
+}
+
+/** Byte-for-byte copies (a span reported or read twice) are dropped; a span that differs in anything is kept. */
+function dropExactCopies(group: readonly Draft[], warn: Warn): Draft[] {
+  const seen = new Set<string>();
+  const kept: Draft[] = [];
+  for (const d of group) {
+    const print = fingerprint(d.record);
+    if (seen.has(print)) {
+      warn('duplicate-span', d.spanId, `span ${d.spanId} "${d.record.name}" appeared twice; the copy was dropped`);
+    } else {
+      seen.add(print);
+      kept.push(d);
+    }
+  }
+  return kept;
+}
+
+function fingerprint(r: SpanRecord): string {
+  return JSON.stringify([
+    r.parentSpanId, r.followsFrom, r.name, r.service, r.kind, String(r.startNs), r.durationNs, r.status, r.statusMessage, r.shared,
+    r.attributes, r.resource, r.events.map((e) => [e.name, String(e.timeNs), e.attributes]), r.links,
+  ]);
+}
+
+/**
+ * Fragments of one span merge, as zipkin-lens's span cleaner merges them: pieces with the same
+ * id, side and endpoint whose times agree (the same start and duration, or one piece without a
+ * duration: it was sent before the span ended, or carries only tags and annotations). Their
+ * attributes and events are united; an error in any piece is the span's.
+ */
+function mergeFragments(group: Draft[], warn: Warn): Draft[] {
+  const kept: Draft[] = [];
+  // Candidates by side, endpoint and start, so N spans sharing one id cost N lookups;
+  // pieces without a duration may match any timed piece of their endpoint.
+  const byStart = new Map<string, Draft[]>();
+  const untimed = new Map<string, Draft[]>();
+  const timed = new Map<string, Draft[]>();
+  const add = (map: Map<string, Draft[]>, key: string, d: Draft): void => {
+    const list = map.get(key);
+    if (list) list.push(d);
+    else map.set(key, [d]);
+  };
+  for (const d of group) {
+    const where = `${sideOf(d.record)}\u0000${endpointOf(d.record)}`;
+    const startKey = `${where}\u0000${d.record.startNs}`;
+    const candidates = [...(byStart.get(startKey) ?? []), ...((d.record.durationNs === 0 ? timed : untimed).get(where) ?? [])];
+    const into = candidates.find((k) => isFragmentOf(k.record, d.record));
+    if (!into) {
+      kept.push(d);
+      add(byStart, startKey, d);
+      add(d.record.durationNs === 0 ? untimed : timed, where, d);
+      continue;
+    }
+    const merged = mergeRecords(into.record, d.record);
+    if (merged.startNs !== into.record.startNs) into.startMs = d.startMs;
+    into.record = merged;
+    into.durationMs = merged.durationNs / 1e6;
+    warn('merged-span', into.spanId, `span ${into.spanId} "${into.record.name}" was reported in several pieces; they were merged`);
+  }
+  return kept;
+}
+
+function isFragmentOf(a: SpanRecord, b: SpanRecord): boolean {
+  if (sideOf(a) !== sideOf(b) || endpointOf(a) !== endpointOf(b)) return false;
+  const unnamed = (r: SpanRecord): boolean => r.name === '' || r.name === 'unknown';
+  if (a.name !== b.name && !unnamed(a) && !unnamed(b)) return false;
+  if (a.kind !== b.kind && !isVagueKind(a.kind) && !isVagueKind(b.kind)) return false;
+  if (a.startNs === b.startNs && (a.durationNs === b.durationNs || a.durationNs === 0 || b.durationNs === 0)) return true;
+  // An untimed piece dated by its annotations lies within the timed one.
+  const [timed, untimed] = a.durationNs === 0 ? [b, a] : [a, b];
+  return untimed.durationNs === 0 && timed.durationNs > 0 && untimed.startNs >= timed.startNs && untimed.startNs <= timed.startNs + BigInt(Math.round(timed.durationNs));
+}
+
+function isVagueKind(kind: SpanRecord['kind']): boolean {
+  return kind === 'unspecified' || kind === 'internal';
+}
+
+function mergeRecords(a: SpanRecord, b: SpanRecord): SpanRecord {
+  // The timed piece gives the times; without one, the earliest start.
+  const timed = a.durationNs > 0 ? a : b.durationNs > 0 ? b : a.startNs <= b.startNs ? a : b;
+  const events = [...a.events];
+  const seen = new Set(a.events.map((e) => `${e.name}\u0000${e.timeNs}`));
+  for (const e of b.events) if (!seen.has(`${e.name}\u0000${e.timeNs}`)) events.push(e);
+  events.sort((x, y) => (x.timeNs < y.timeNs ? -1 : x.timeNs > y.timeNs ? 1 : 0));
+  return {
+    ...a,
+    parentSpanId: a.parentSpanId ?? b.parentSpanId,
+    name: a.name !== '' && a.name !== 'unknown' ? a.name : b.name,
+    kind: isVagueKind(a.kind) ? b.kind : a.kind,
+    startNs: timed.startNs,
+    durationNs: timed.durationNs,
+    status: a.status === 'error' || b.status === 'error' ? 'error' : a.status === 'ok' || b.status === 'ok' ? 'ok' : 'unset',
+    statusMessage: a.statusMessage ?? b.statusMessage,
+    attributes: { ...a.attributes, ...b.attributes },
+    resource: { ...a.resource, ...b.resource },
+    events,
+    links: [...a.links, ...b.links],
+    shared: a.shared || b.shared,
+  };
+}
+
+/**
+ * New 16-hex ids derived from the old one, so rebuilding the same input gives the same ids.
+ * Each id's counter is kept, so N spans sharing one id cost N steps, not N².
+ */
+class FreshSpanIds {
+  private readonly taken: Set<string>;
+  private readonly last = new Map<string, bigint>();
+
+  constructor(ids: Iterable<string>) {
+    this.taken = new Set(ids);
+  }
+
+  next(spanId: string): string {
+    let n = this.last.get(spanId) ?? BigInt.asUintN(64, BigInt(`0x${normalizeHexId(spanId, 16) ?? '0'}`));
+    let candidate: string;
+    do {
+      n = BigInt.asUintN(64, n + 1n);
+      candidate = n.toString(16).padStart(16, '0');
+    } while (this.taken.has(candidate));
+    this.taken.add(candidate);
+    this.last.set(spanId, n);
+    return candidate;
+  }
 }
 
 /** Pass 3: self-parents and parents that are not in the trace become roots. */

@@ -107,6 +107,7 @@ export type TraceWarningKind =
   | 'clock-skew'
   | 'orphan'
   | 'duplicate-span'
+  | 'merged-span'
   | 'duplicate-span-id'
   | 'shared-span-id'
   | 'parent-cycle'

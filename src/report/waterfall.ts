@@ -336,6 +336,7 @@ function summarizeWarnings(warnings: readonly TraceWarning[]): string {
     'clock-skew': (n) => `${plural(n, 'span')} shifted for clock skew`,
     orphan: (n) => `${plural(n, 'orphan')} (parent missing) shown as ${n === 1 ? 'a root' : 'roots'}`,
     'duplicate-span': (n) => `${plural(n, 'duplicate span')} dropped`,
+    'merged-span': (n) => `${plural(n, 'span fragment')} merged`,
     'duplicate-span-id': (n) => `${plural(n, 'reused span id')} renamed`,
     'shared-span-id': (n) => `${plural(n, 'shared client/server id')} split`,
     'parent-cycle': (n) => `${plural(n, 'parent cycle')} broken`,

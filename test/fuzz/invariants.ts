@@ -113,8 +113,11 @@ export function buildAndCheck(records: readonly SpanRecord[]): Trace[] {
 
 function checkTrace(trace: Trace, recordOf: ReadonlyMap<Attributes, SpanRecord>, recordCount: number): void {
   const t = `trace ${trace.traceId}`;
-  const dropped = trace.warnings.filter((w) => w.kind === 'duplicate-span').length;
-  check(trace.spans.length + dropped === recordCount, () => `${t}: ${recordCount} records, ${trace.spans.length} spans, ${dropped} dropped as duplicates`);
+  // A dropped copy and a merged fragment each take one record.
+  const dropped = trace.warnings.filter((w) => w.kind === 'duplicate-span' || w.kind === 'merged-span').length;
+  check(trace.spans.length + dropped === recordCount, () => `${t}: ${recordCount} records, ${trace.spans.length} spans, ${dropped} dropped as duplicates or merged`);
+  // A span merged from fragments has attributes of its own making.
+  const merged = new Set(trace.warnings.filter((w) => w.kind === 'merged-span').map((w) => w.spanId));
   check(trace.byId.size === trace.spans.length, () => `${t}: span ids not unique (${trace.byId.size} ids for ${trace.spans.length} spans)`);
   check(Number.isFinite(trace.durationMs) && trace.durationMs >= 0, () => `${t}: durationMs ${trace.durationMs}`);
   check(Number.isFinite(trace.startMs) && trace.startMs >= 0, () => `${t}: startMs ${trace.startMs}`);
@@ -132,15 +135,15 @@ function checkTrace(trace: Trace, recordOf: ReadonlyMap<Attributes, SpanRecord>,
     check(Number.isFinite(span.startMs) && span.startMs >= 0, () => `${s}: startMs ${span.startMs}`);
     check(Number.isFinite(span.durationMs) && span.durationMs >= 0, () => `${s}: durationMs ${span.durationMs}`);
     for (const e of span.events) check(Number.isFinite(e.timeMs), () => `${s}: event time ${e.timeMs}`);
-    const record = recordOf.get(span.attributes);
+    const record = recordOf.get(span.attributes) ?? (merged.has(span.spanId) ? null : undefined);
     check(record !== undefined, () => `${s}: comes from no input record`);
 
     if (span.parentSpanId === null) {
       check(span.depth === 0, () => `${s}: a root at depth ${span.depth}`);
       check(trace.roots.includes(span), () => `${s}: parentless but not among the roots`);
       check(
-        record.parentSpanId === null || madeRoot.has(span.spanId),
-        () => `${s}: its record names parent ${record.parentSpanId} but it became a root without an orphan/self-parent/parent-cycle warning`,
+        record === null || record.parentSpanId === null || madeRoot.has(span.spanId),
+        () => `${s}: its record names parent ${record?.parentSpanId} but it became a root without an orphan/self-parent/parent-cycle warning`,
       );
       ancestors.length = 0;
     } else {
