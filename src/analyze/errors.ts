@@ -73,9 +73,15 @@ export interface ErrorRootGroup {
   absorbedBy: SpanRefCount | null;
   /** The most common propagation path, from where it ended down to the origin (`describeChain`). */
   chain: string;
-  /** For a timeout: the non-error child that ran until the timeout struck (`timeoutSuspect`). */
-  suspect: SpanRefCount | null;
+  /**
+   * `timeout` when the origin is a masked timeout: a span that did not fail but ran until the
+   * span above it gave up (`timeoutSuspect`); that span, which failed, is first in
+   * `propagatedTo`, and `errorType` and `message` are its. Else `error`.
+   */
+  cause: FailureCause;
 }
+
+export type FailureCause = 'error' | 'timeout';
 
 export interface ErrorReport {
   /** Traces analyzed. */
@@ -89,7 +95,7 @@ export interface ErrorReport {
   absorbingSpans: number;
   /** Groups found; `roots` may hold fewer when limited. */
   groups: number;
-  /** By count, descending. */
+  /** By count, descending; ties: the more fatal, then the one that started first. */
   roots: ErrorRootGroup[];
 }
 
@@ -207,9 +213,13 @@ export function timeoutSuspect(trace: Trace, span: Span): Span | null {
 
 /** One origin and where its failure went. */
 export interface FailurePath {
+  /** Where the failure started: the error span, or for a masked timeout the span that ran until it struck. */
   origin: Span;
   /** Error spans from the origin upwards, the origin first; relayed spans left out. */
   path: Span[];
+  cause: FailureCause;
+  /** The span whose error describes the failure: the origin, or the one that gave up on it. */
+  failed: Span;
   outcome: FailureOutcome;
   /** The span that stopped it, when absorbed. */
   absorber: Span | null;
@@ -276,8 +286,14 @@ export function traceFailures(trace: Trace): TraceFailures {
         absorber = parent;
       }
     }
-    failures.push({ origin, path, outcome, absorber });
+    // A proxy or client that gave up while a span below it still ran: the time went there,
+    // so that span is the origin (Jaeger's team found people and agents name the proxy).
+    const slow = timeoutSuspect(trace, origin);
+    if (slow) failures.push({ origin: slow, path: [slow, ...path], cause: 'timeout', failed: origin, outcome, absorber });
+    else failures.push({ origin, path, cause: 'error', failed: origin, outcome, absorber });
   }
+  // The origin that started first is listed first.
+  failures.sort((a, b) => a.origin.startMs - b.origin.startMs);
   // An OK/unset span with an error child that no origin's walk reached (its error child's
   // failure has no origin of its own, see the module comment) still handled a failure.
   for (const id of errorChild) {
@@ -329,8 +345,9 @@ export function describeChain(failure: FailurePath): string {
     if (isCall && calleeBelow && above !== undefined && above.service === span.service) return;
     steps.push(span === failure.absorber ? `${label(span)} (absorbed)` : label(span));
   });
-  const type = errorTypeOf(failure.origin);
-  return `${steps.join(' → ')}${type === null ? '' : ` [${type}]`}`;
+  const type = errorTypeOf(failure.failed);
+  const timeout = failure.cause === 'timeout' ? ' (ran until the timeout)' : '';
+  return `${steps.join(' → ')}${timeout}${type === null ? '' : ` [${type}]`}`;
 }
 
 const label = (span: Span): string => `${span.service} ${span.name}`;
@@ -393,7 +410,9 @@ interface GroupDraft {
   propagatedTo: Map<string, { ref: SpanRef; spans: number; nearest: number }>;
   absorbers: Tally<SpanRef>;
   chains: Tally<string>;
-  suspects: Tally<SpanRef>;
+  cause: FailureCause;
+  /** When the earliest origin of the group started, epoch nanoseconds: ties in the ranking go to the first. */
+  firstNs: bigint;
 }
 
 const refKey = (s: SpanRef): string => JSON.stringify([s.service, s.name]);
@@ -404,11 +423,13 @@ export interface TraceStart {
   traceId: string;
 }
 
-const groupKey = (service: string, name: string, errorType: string | null, message: string | null): string =>
-  JSON.stringify([service, name, errorType, message]);
+const groupKey = (service: string, name: string, errorType: string | null, message: string | null, cause: FailureCause): string =>
+  JSON.stringify([service, name, errorType, message, cause]);
 
-function newDraft(service: string, name: string, errorType: string | null, message: string | null, sampleMessage: string | null, sampleStart: TraceStart): GroupDraft {
+function newDraft(service: string, name: string, errorType: string | null, message: string | null, sampleMessage: string | null, sampleStart: TraceStart, cause: FailureCause, firstNs: bigint): GroupDraft {
   return {
+    cause,
+    firstNs,
     service,
     name,
     errorType,
@@ -425,18 +446,16 @@ function newDraft(service: string, name: string, errorType: string | null, messa
     propagatedTo: new Map(),
     absorbers: new Tally(),
     chains: new Tally(),
-    suspects: new Tally(),
   };
 }
 
 export type ErrorCounts = Omit<ErrorReport, 'groups' | 'roots'>;
 
 /** A group draft as plain data: its maps and tallies as lists, and no trace index (it means nothing elsewhere). */
-export type ErrorGroupState = Omit<GroupDraft, 'lastTrace' | 'propagatedTo' | 'absorbers' | 'chains' | 'suspects'> & {
+export type ErrorGroupState = Omit<GroupDraft, 'lastTrace' | 'propagatedTo' | 'absorbers' | 'chains'> & {
   propagatedTo: { ref: SpanRef; spans: number; nearest: number }[];
   absorbers: TallyEntry<SpanRef>[];
   chains: TallyEntry<string>[];
-  suspects: TallyEntry<SpanRef>[];
 };
 
 /** What an `ErrorAccumulator` hands to another one's `merge`. */
@@ -486,19 +505,21 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
     // Ancestors already counted in this trace, per group: a span several failures pass through is one span.
     const reached = new Set<string>();
     for (const failure of failures) {
-      const { origin } = failure;
-      const errorType = errorTypeOf(origin);
-      const rawMessage = errorMessageOf(origin);
+      const { origin, failed, cause } = failure;
+      const errorType = errorTypeOf(failed);
+      const rawMessage = errorMessageOf(failed);
       const message = rawMessage === null ? null : normalizeMessage(rawMessage);
-      const key = groupKey(origin.service, origin.name, errorType, message);
+      const key = groupKey(origin.service, origin.name, errorType, message, cause);
+      const originNs = start.ns + BigInt(Math.round((origin.startMs - trace.startMs) * 1e6));
       let group = groups.get(key);
       if (!group) {
-        group = newDraft(origin.service, origin.name, errorType, message, rawMessage, start);
+        group = newDraft(origin.service, origin.name, errorType, message, rawMessage, start, cause, originNs);
         groups.set(key, group);
       } else if (earlier(start, group.sampleStart)) {
         group.sampleMessage = rawMessage;
         group.sampleStart = start;
       }
+      if (originNs < group.firstNs) group.firstNs = originNs;
       group.count++;
       if (group.lastTrace !== traceIndex) {
         group.lastTrace = traceIndex;
@@ -519,15 +540,24 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
       if (failure.absorber) group.absorbers.add(refKey(failure.absorber), { service: failure.absorber.service, name: failure.absorber.name });
       const chain = describeChain(failure);
       group.chains.add(chain, chain);
-      const suspect = timeoutSuspect(trace, origin);
-      if (suspect) group.suspects.add(refKey(suspect), { service: suspect.service, name: suspect.name });
     }
   }
 
   result(): ErrorReport {
     const counted = (entry: { value: SpanRef; count: number } | undefined): SpanRefCount | null =>
       entry ? { service: entry.value.service, name: entry.value.name, count: entry.count } : null;
-    const roots = [...this.groups.values()].map((g): ErrorRootGroup => ({
+    const drafts = [...this.groups.values()].sort(
+      (a, b) =>
+        b.count - a.count ||
+        b.fatal - a.fatal ||
+        (a.firstNs < b.firstNs ? -1 : a.firstNs > b.firstNs ? 1 : 0) ||
+        compareText(a.service, b.service) ||
+        compareText(a.name, b.name) ||
+        compareText(a.errorType ?? '', b.errorType ?? '') ||
+        compareText(a.message ?? '', b.message ?? '') ||
+        compareText(a.cause, b.cause),
+    );
+    const roots = drafts.map((g): ErrorRootGroup => ({
       service: g.service,
       name: g.name,
       count: g.count,
@@ -545,17 +575,8 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
       detached: g.detached,
       absorbedBy: counted(g.absorbers.ranked()[0]),
       chain: g.chains.ranked()[0]?.value ?? '',
-      suspect: counted(g.suspects.ranked()[0]),
+      cause: g.cause,
     }));
-    roots.sort(
-      (a, b) =>
-        b.count - a.count ||
-        b.fatal - a.fatal ||
-        compareText(a.service, b.service) ||
-        compareText(a.name, b.name) ||
-        compareText(a.errorType ?? '', b.errorType ?? '') ||
-        compareText(a.message ?? '', b.message ?? ''),
-    );
     return {
       ...this.counts,
       groups: roots.length,
@@ -581,7 +602,8 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
         propagatedTo: [...g.propagatedTo.values()].map((e) => ({ ...e })),
         absorbers: g.absorbers.entries(),
         chains: g.chains.entries(),
-        suspects: g.suspects.entries(),
+        cause: g.cause,
+        firstNs: g.firstNs,
       }),
     );
     return { maxExamples: this.maxExamples, counts: { ...this.counts }, groups };
@@ -591,11 +613,11 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
     if (state.maxExamples !== this.maxExamples) throw new Error(`cannot merge error roots kept with ${state.maxExamples} examples into ones kept with ${this.maxExamples}`);
     for (const k of Object.keys(this.counts) as (keyof ErrorCounts)[]) this.counts[k] += state.counts[k];
     for (const other of state.groups) {
-      const key = groupKey(other.service, other.name, other.errorType, other.message);
+      const key = groupKey(other.service, other.name, other.errorType, other.message, other.cause);
       let group = this.groups.get(key);
       if (!group) {
         // lastTrace -1: traces added later get indexes past every merged one.
-        group = newDraft(other.service, other.name, other.errorType, other.message, other.sampleMessage, other.sampleStart);
+        group = newDraft(other.service, other.name, other.errorType, other.message, other.sampleMessage, other.sampleStart, other.cause, other.firstNs);
         this.groups.set(key, group);
       } else if (earlier(other.sampleStart, group.sampleStart)) {
         group.sampleMessage = other.sampleMessage;
@@ -617,7 +639,7 @@ export class ErrorAccumulator implements MergeableAccumulator<ErrorReport, Error
       }
       group.absorbers.merge(other.absorbers);
       group.chains.merge(other.chains);
-      group.suspects.merge(other.suspects);
+      if (other.firstNs < group.firstNs) group.firstNs = other.firstNs;
     }
   }
 

@@ -152,7 +152,7 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
         server.spanId = newId;
         server.parentSpanId = client.spanId;
         result.push(server);
-        halves.servers.push({ newId, service: server.record.service, endpoint: endpointOf(server.record) });
+        halves.servers.push({ newId, service: server.record.service, endpoint: endpointOf(server.record), host: hostOf(server.record) });
         warn('shared-span-id', newId, `client and server halves of span ${spanId} shared one id; the server half "${server.record.name}" (${server.record.service}) got id ${newId}`);
       }
       reparent.set(spanId, halves);
@@ -182,17 +182,25 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
 
 interface SplitHalves {
   clientService: string;
-  servers: { newId: string; service: string; endpoint: string }[];
+  servers: { newId: string; service: string; endpoint: string; host: string | null }[];
 }
 
 /**
  * The server half a child of a split id belongs to: the one on the child's endpoint, else in
- * its service. A child in the client's own process stays with the client, unless a server
- * half ran in that service too (then, as in Jaeger, the server half takes it).
+ * its service, else on its host and port (a proxy and the app behind it). A child in the
+ * client's own process stays with the client, unless a server half ran in that service too
+ * (then, as in Jaeger, the server half takes it).
  */
 function serverHalfOf(child: SpanRecord, halves: SplitHalves): SplitHalves['servers'][number] | undefined {
   const endpoint = endpointOf(child);
-  return halves.servers.find((s) => s.endpoint === endpoint) ?? halves.servers.find((s) => s.service === child.service);
+  const host = hostOf(child);
+  const { servers, clientService } = halves;
+  return (
+    servers.find((s) => s.endpoint === endpoint) ??
+    servers.find((s) => s.service === child.service) ??
+    (host === null ? undefined : servers.find((s) => s.host === host)) ??
+    (child.service !== clientService ? servers[0] : undefined)
+  );
 }
 
 /** Which half of an RPC or a message a span is: the caller's side, the callee's, or neither. */
@@ -204,6 +212,13 @@ function sideOf(r: SpanRecord): 'client' | 'server' {
 /** Where a span ran: its service and, when the producer said (Zipkin's local endpoint), host and port. */
 function endpointOf(r: SpanRecord): string {
   return `${r.service}\u0000${String(r.resource['host.address'] ?? '')}\u0000${String(r.resource['host.port'] ?? '')}`;
+}
+
+/** The host and port a span ran on, when its producer said (Zipkin's local endpoint). */
+function hostOf(r: SpanRecord): string | null {
+  const address = r.resource['host.address'];
+  const port = r.resource['host.port'];
+  return address === undefined && port === undefined ? null : `${String(address ?? '')}:${String(port ?? '')}`;
 }
 
 /** Byte-for-byte copies (a span reported or read twice) are dropped; a span that differs in anything is kept. */

@@ -28,7 +28,7 @@ export function errorsJson(report: ErrorReport): ErrorsJson {
       detached: g.detached,
       absorbedBy: g.absorbedBy,
       chain: g.chain,
-      suspect: g.suspect,
+      cause: g.cause,
     })),
   };
 }
@@ -70,9 +70,9 @@ export function renderErrors(report: ErrorReport, ctx: RenderContext): string {
     else if (!ctx.tty) lines.push(indent + fit(g.message, room));
     else for (const line of wrapWords(clip(g.message, room * MESSAGE_LINES), room, MESSAGE_LINES)) lines.push(indent + line);
     lines.push(indent + fit(outcome(g), room).replace(/^fatal \d+/, (m) => p.error(m)).replace(/absorbed \d+/, (m) => p.ok(m)));
-    if (g.suspect) {
-      const of = g.suspect.count < g.count ? ` (${g.suspect.count} of ${g.count})` : '';
-      lines.push(indent + p.warn('suspect ') + fit(`${g.suspect.service} ${g.suspect.name} ran until the timeout${of}`, room - 8));
+    const gaveUp = g.propagatedTo[0];
+    if (g.cause === 'timeout' && gaveUp) {
+      lines.push(indent + p.warn('timeout ') + fit(`ran until ${gaveUp.service} ${gaveUp.name} gave up waiting`, room - 8));
     }
     for (const line of wrap(g.chain.split(' → ').map((step) => fit(step, room - 4)), ' → ', room, '  ')) lines.push(indent + p.critical(line));
     const ids = wrap(g.exampleTraceIds.map((id) => fit(id, room - 9)), '  ', room - 9, '');

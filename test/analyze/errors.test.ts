@@ -70,8 +70,8 @@ describe('errorRoots on hand-drawn traces', () => {
       { service: 'gateway', name: 'POST /v1/ask', count: 1 },
     ]);
     expect(g!.exampleTraceIds).toEqual([t.traceId]);
-    // The origin timed out, but its only child ended at 105, long before it gave up at 140: no suspect.
-    expect(g!.suspect).toBeNull();
+    // The origin timed out, but its only child ended at 105, long before it gave up at 140: not masked.
+    expect(g!.cause).toBe('error');
     expect(roleOf(t, 's')).toBe('origin');
     expect(roleOf(t, 'r')).toBe('propagated');
   });
@@ -153,12 +153,12 @@ describe('errorRoots on hand-drawn traces', () => {
     expect(errorTypeOf(span('client', { 'rpc.grpc.status_code': 14 }))).toBe('gRPC UNAVAILABLE');
   });
 
-  it('names the child that ran until a timeout struck as the suspect', () => {
+  it('makes the span that ran until a timeout struck the origin, the caller that gave up propagated (issue 12.7)', () => {
     // 0   10                                    1010 1020
     // call |=========================================|        rag CLIENT    ✗ "deadline exceeded after 1000ms"  ← origin
     //  serve   |=============================================|  store SERVER  unset, still running when the caller gave up
     //   warm     |===|                                          store         ok, ended early: not the cause
-    //   select        |=======================================| store CLIENT  unset, ran past the deadline  ← suspect
+    //   select        |=======================================| store CLIENT  unset, ran past the deadline  ← the origin, cause timeout
     const t = trace([
       { id: 'c', start: 0, dur: 1010, service: 'rag', name: 'POST /search', kind: 'client', status: 'error', message: 'deadline exceeded after 1000ms' },
       { id: 's', parent: 'c', start: 10, dur: 1200, service: 'store', name: 'search', kind: 'server' },
@@ -166,8 +166,12 @@ describe('errorRoots on hand-drawn traces', () => {
       { id: 'q', parent: 's', start: 20, dur: 1180, service: 'store', name: 'SELECT', kind: 'client' },
     ]);
     const [g] = errorRoots([t]).roots;
-    expect(brief(g!)).toBe('1× rag POST /search [null] fatal 1 absorbed 0');
-    expect(g!.suspect).toEqual({ service: 'store', name: 'SELECT', count: 1 });
+    // The error type and message are the caller's: it is the one that said what happened.
+    expect(brief(g!)).toBe('1× store SELECT [null] fatal 1 absorbed 0');
+    expect(g!.cause).toBe('timeout');
+    expect(g!.sampleMessage).toBe('deadline exceeded after 1000ms');
+    expect(g!.propagatedTo).toEqual([{ service: 'rag', name: 'POST /search', count: 1 }]);
+    expect(g!.chain).toBe('rag POST /search → store SELECT (ran until the timeout)');
   });
 
   it('names a direct child within 1% of a timed-out parent, and no child that ended early', () => {
@@ -178,19 +182,19 @@ describe('errorRoots on hand-drawn traces', () => {
       { id: 'o', start: 0, dur: 2000, service: 'api', name: 'op', kind: 'server', attrs: { 'http.response.status_code': 504 } },
       { id: 'k', parent: 'o', start: 5, dur: 1980, service: 'api', name: 'call' },
     ]);
-    expect(errorRoots([near]).roots[0]!.suspect).toEqual({ service: 'api', name: 'call', count: 1 });
+    expect(errorRoots([near]).roots[0]).toMatchObject({ service: 'api', name: 'call', cause: 'timeout', errorType: 'HTTP 504' });
     // The same child ending at 1900 did not hold the parent up to its deadline.
     const early = trace([
       { id: 'o', start: 0, dur: 2000, service: 'api', name: 'op', kind: 'server', attrs: { 'http.response.status_code': 504 } },
       { id: 'k', parent: 'o', start: 5, dur: 1895, service: 'api', name: 'call' },
     ]);
-    expect(errorRoots([early]).roots[0]!.suspect).toBeNull();
+    expect(errorRoots([early]).roots[0]).toMatchObject({ name: 'op', cause: 'error' });
     // Not a timeout at all: no suspect even though the child ran to the end.
     const notTimeout = trace([
       { id: 'o', start: 0, dur: 2000, service: 'api', name: 'op', status: 'error', message: 'bad input' },
       { id: 'k', parent: 'o', start: 5, dur: 1995, service: 'api', name: 'call' },
     ]);
-    expect(errorRoots([notTimeout]).roots[0]!.suspect).toBeNull();
+    expect(errorRoots([notTimeout]).roots[0]).toMatchObject({ name: 'op', cause: 'error' });
   });
 
   it('groups messages that differ only by numbers, ids and quoted values', () => {
@@ -351,7 +355,7 @@ describe('errorRoots on the demo', () => {
     expect(report.roots.every((g) => g.detached === 0)).toBe(true);
 
     const timeout = report.roots.find((g) => g.service === 'vector-store')!;
-    expect(timeout).toMatchObject({ count: 4, errorType: 'TimeoutError', fatal: 4, absorbedBy: null, suspect: null });
+    expect(timeout).toMatchObject({ count: 4, errorType: 'TimeoutError', fatal: 4, absorbedBy: null, cause: 'error' });
     expect(timeout.message).toBe("timed out after <n>ms waiting for a connection from pool '<v>'");
     expect(timeout.chain).toBe('gateway POST /v1/ask → rag-service ask → vector-store search [TimeoutError]');
     expect(timeout.propagatedTo.map((p) => `${p.service} ${p.name} ${p.count}`)).toEqual([
@@ -374,6 +378,25 @@ describe('errorRoots on the demo', () => {
   });
 });
 
+describe('which origin came first (issue 12.6)', () => {
+  it('ranks equal groups by the origin that started first, not by name (Jaeger sibling errors)', () => {
+    // As in Jaeger's sibling-errors case: two siblings fail under one root, the payment call
+    // first (+22 ms), the email call later (+122 ms). Alphabetically "email" would lead.
+    // 0    22   40       122  140     200
+    // root |=================================|  frontend  ✗
+    //  charge |===|                            payment   ✗ card declined
+    //  email           |====|                  email     ✗ smtp down
+    const t = trace([
+      { id: 'r', start: 0, dur: 200, service: 'frontend', name: 'PlaceOrder', kind: 'server', status: 'error', message: 'order failed' },
+      { id: 'e', parent: 'r', start: 122, dur: 18, service: 'email', name: 'SendOrderConfirmation', kind: 'server', status: 'error', message: 'smtp down' },
+      { id: 'p', parent: 'r', start: 22, dur: 18, service: 'payment', name: 'Charge', kind: 'server', status: 'error', message: 'card declined' },
+    ]);
+    const report = errorRoots([t]);
+    expect(report.roots.map((g) => `${g.service} ${g.name}`)).toEqual(['payment Charge', 'email SendOrderConfirmation']);
+    expect(traceFailures(t).failures.map((f) => f.origin.name)).toEqual(['Charge', 'SendOrderConfirmation']);
+  });
+});
+
 describe('errorRoots on real traces', () => {
   it('HotROD: three failed redis GetDriver calls, absorbed by the driver service', async () => {
     const report = errorRoots(await load('fixtures/otlp/hotrod-dispatch.json'));
@@ -384,7 +407,7 @@ describe('errorRoots on real traces', () => {
     expect(g!.message).toBe('An error occurred');
     expect(g!.propagatedTo).toEqual([]);
     // "redis timeout" (the exception message) makes it a timeout, but GetDriver has no child to blame.
-    expect(g!.suspect).toBeNull();
+    expect(g!.cause).toBe('error');
   });
 
   it('Zipkin Kafka: three failed message handlers, one with an empty error tag', async () => {

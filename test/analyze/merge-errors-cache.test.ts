@@ -122,7 +122,7 @@ describe('merging ErrorAccumulator states', async () => {
     expect(query).toMatchObject({ count: 4, fatal: 2, detached: 1, absorbed: 1, absorbedBy: { service: 'api', name: 'root', count: 1 } });
     // Both reached twice, both 0 steps away somewhere: ties go by name.
     expect(query.propagatedTo.map((p) => p.name)).toEqual(['a', 'b', 'x']);
-    expect(expected.roots.find((g) => g.name === 'call')!.suspect).toEqual({ service: 'llm', name: 'slow-b', count: 2 });
+    expect(expected.roots.find((g) => g.name === 'slow-b')).toMatchObject({ cause: 'timeout', count: 2 });
     expectMergesToMatch(() => new ErrorAccumulator(), shaped);
     expectMergesToMatch(() => new ErrorAccumulator({ maxExamples: 1 }), shaped);
   });

@@ -37,7 +37,7 @@ describe('tracectl errors', () => {
     expect(body.roots.length).toBeGreaterThan(0);
     for (const root of body.roots) {
       expect(Object.keys(root)).toEqual(expect.arrayContaining(['service', 'name', 'count', 'errorType', 'message', 'exampleTraceIds', 'propagatedTo']));
-      expect(Object.keys(root)).toEqual(expect.arrayContaining(['fatal', 'absorbed', 'absorbedBy', 'chain', 'tracesAffected', 'suspect']));
+      expect(Object.keys(root)).toEqual(expect.arrayContaining(['fatal', 'absorbed', 'absorbedBy', 'chain', 'tracesAffected', 'cause']));
       expect(root.exampleTraceIds.length).toBeGreaterThan(0);
       expect(root.exampleTraceIds.length).toBeLessThanOrEqual(3);
       for (const id of root.exampleTraceIds) expect(id).toMatch(/^[0-9a-f]{32}$/);
@@ -94,9 +94,9 @@ describe('tracectl errors', () => {
 });
 
 describe('renderErrors', () => {
-  it('names the suspect of a timeout and fits a narrow terminal', () => {
-    // call |=====================|      rag CLIENT ✗ "deadline exceeded"   ← origin
-    //  select |========================|  store CLIENT, ran past the deadline ← suspect
+  it('reports a masked timeout at the span that ran until it struck, and fits a narrow terminal', () => {
+    // call |=====================|      rag CLIENT ✗ "deadline exceeded"   ← gave up
+    //  select |========================|  store CLIENT, ran past the deadline ← origin (timeout)
     const trace = buildTrace('1'.padStart(32, '0'), records([
       { id: 'c', start: 0, dur: 1000, service: 'rag', name: 'POST /search', kind: 'client', status: 'error', message: 'deadline exceeded after 1000ms while waiting for the vector store to answer the query' },
       { id: 'q', parent: 'c', start: 5, dur: 1200, service: 'store', name: 'SELECT', kind: 'client' },
@@ -105,12 +105,12 @@ describe('renderErrors', () => {
     expect(text).toBe([
       '1 trace, 1 failed · 1 error origin in 1 group · 1 error span',
       '',
-      ' 1  rag POST /search',
+      ' 1  store SELECT',
       '    deadline exceeded after <n>ms while waiting for the',
       '    vector store to answer the query',
       '    fatal 1 · 1 trace',
-      '    suspect store SELECT ran until the timeout',
-      '    rag POST /search',
+      '    timeout ran until rag POST /search gave up waiting',
+      '    rag POST /search → store SELECT (ran until the timeout)',
       '    examples 00000000000000000000000000000001',
       '',
     ].join('\n'));
