@@ -302,7 +302,11 @@ export function jsonLinesVerdict(bytes: Buffer): boolean | undefined {
 function decodePayload(payload: unknown, name: string, forced: InputFormat | undefined): { format: InputFormat; decoded: Decoded } {
   if (forced && forced !== 'otlp-proto') {
     const decoder = jsonDecoders[forced];
-    if (!decoder.matches(payload)) throw new InputError(`${name}: not ${forced} input (--input-format ${forced}); drop the flag to detect the format`);
+    if (!decoder.matches(payload)) {
+      const actual = (Object.keys(jsonDecoders) as (keyof typeof jsonDecoders)[]).find((format) => jsonDecoders[format].matches(payload));
+      const looks = actual === undefined ? 'it is not a trace format tracectl reads' : `it looks like ${actual}`;
+      throw new InputError(`${name}: not ${forced} input (--input-format ${forced}): ${looks}; drop the flag to detect the format`);
+    }
     return { format: forced, decoded: decodeWithName(name, () => decoder.decode(payload)) };
   }
   for (const [format, decoder] of Object.entries(jsonDecoders) as [keyof typeof jsonDecoders, JsonDecoder][]) {

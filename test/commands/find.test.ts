@@ -187,3 +187,12 @@ describe('a directory with a file that is not a trace file', () => {
     expect(file.stderr).toMatch(/^tracectl: fixtures\/demo\/manifest\.json: not a trace file/);
   });
 });
+
+describe('a forced format that does not fit (issue 12.10)', () => {
+  it('is exit 3, naming what the content looks like', async () => {
+    const run = await runCli(['find', '--input-format', 'zipkin-json', 'fixtures/jaeger/jaeger-v1-trace.json']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe('tracectl: fixtures/jaeger/jaeger-v1-trace.json: not zipkin-json input (--input-format zipkin-json): it looks like jaeger-json; drop the flag to detect the format\n');
+    expect(run.stdout).toBe('');
+  });
+});
