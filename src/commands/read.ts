@@ -6,6 +6,7 @@ import type { TraceFilter } from '../model/query.js';
 import type { Read, ReadPlan, ReadReport } from '../pipeline/plan.js';
 import { analyzeSelectedTraces, type ReadContext, type TraceSelection } from '../pipeline/read.js';
 import { cleanText } from '../report/sanitize.js';
+import { warningLines } from '../report/warnings.js';
 import { silentProgress } from '../sources/backends/backend.js';
 import { explicitWindow, resolveBackend, timeWindow } from './backend-options.js';
 import { countOption, parseFilter, type CommonOptions, type FilterOptions } from './options.js';
@@ -50,7 +51,7 @@ export async function readContext(opts: CommonOptions, io: Io): Promise<ReadCont
 
 /** The one place reading's warnings reach the user: always, and with `--verbose` each input and its format. */
 export function tellReport(report: ReadReport, opts: CommonOptions, io: Io): void {
-  for (const warning of report.warnings) io.stderr.write(`warning: ${cleanText(warning)}\n`);
+  for (const line of warningLines(report.warnings, opts.verbose === true)) io.stderr.write(`${line}\n`);
   if (opts.verbose) for (const note of report.notes) io.stderr.write(`${cleanText(note)}\n`);
 }
 

@@ -5,6 +5,7 @@ import { formatNumber, formatShare } from './format.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
+import { warningLines } from './warnings.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
 
@@ -224,7 +225,7 @@ export function renderCheck(report: CheckReport, ctx: RenderContext): string {
   }
 
   out += `\n${summaryLine(report)}\n`;
-  for (const warning of report.warnings) out += p.warn(`warning: ${cleanText(warning)}\n`);
+  for (const line of warningLines(report.warnings, false)) out += p.warn(`${line}\n`);
   return out;
 }
 
