@@ -31,10 +31,45 @@ import { operationKey } from '../model/operation.js';
  * request. Nested client spans in one service (an HTTP span inside an RPC-library span)
  * count once: the innermost owns the call and the outer one gives no edge of its own.
  *
- * Deliberately not drawn: self-loops (a client whose server half is in its own service),
- * and brokers a CONSUMER span names without a producer in the trace (`poll` from `kafka`):
- * the broker delivers, it does not call, and its producer side is counted where it is seen.
+ * A client span whose only spans below are lower-level client spans that name no peer
+ * (`dns.lookup`, `tcp.connect` under an HTTP POST) still gives the HTTP call's edge to its
+ * own peer; the lower-level spans are part of that call.
+ *
+ * A call to itself is an edge (A → A): a client whose server half is in its own service,
+ * or a peer named as the caller (HotROD's `mysql` calling `mysql`).
+ *
+ * Messaging, as Tempo's service graphs and zipkin-lens's dependency linker draw it: a
+ * PRODUCER → CONSUMER pair is one edge of connection type `messaging` with the broker named
+ * on it; a PRODUCER nobody consumed in the trace gives producer → broker, and a CONSUMER
+ * whose producer is not in the trace (`poll` from `kafka`) gives broker → consumer.
+ *
+ * Every edge has a connection type from the semantic conventions of its calls: `messaging`,
+ * `database`, `rpc`, `http`, else `other`.
  */
+
+export type ConnectionType = 'http' | 'rpc' | 'database' | 'messaging' | 'other';
+
+/** The more specific type wins when an edge's calls disagree; `other` only when nothing says. */
+const CONNECTION_TYPES: readonly ConnectionType[] = ['messaging', 'database', 'rpc', 'http', 'other'];
+
+/** What kind of connection a call is, from its span's kind and attributes. */
+export function connectionTypeOf(span: Span): ConnectionType {
+  const a = span.attributes;
+  if (span.kind === 'producer' || span.kind === 'consumer' || a['messaging.system'] !== undefined) return 'messaging';
+  if (a['db.system.name'] !== undefined || a['db.system'] !== undefined) return 'database';
+  if (a['rpc.system'] !== undefined || a['rpc.service'] !== undefined) return 'rpc';
+  if (a['http.request.method'] !== undefined || a['http.method'] !== undefined || a['url.full'] !== undefined || a['http.url'] !== undefined) return 'http';
+  return 'other';
+}
+
+/** The broker a messaging span names: its messaging system, else the Zipkin remote endpoint, else the destination. */
+export function brokerOf(span: Span): string | null {
+  for (const key of ['messaging.system', 'peer.service', 'messaging.destination.name']) {
+    const value = span.attributes[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return null;
+}
 
 export type EdgeKind = 'real' | 'inferred' | 'virtual';
 
@@ -68,6 +103,10 @@ export interface DependencyEdge {
   traces: number;
   /** `calls / traces`: how chatty the caller is per request. */
   callsPerTrace: number;
+  /** From the semantic conventions of its calls (`connectionTypeOf`). */
+  connectionType: ConnectionType;
+  /** A messaging edge: the broker its messages went through, when a span names it. */
+  broker: string | null;
 }
 
 export interface DependencyMap {
@@ -136,6 +175,8 @@ interface EdgeDraft {
   traces: number;
   /** The index of the last trace counted in `traces` (indices are never reused, merges included). */
   lastTrace: number;
+  types: Set<ConnectionType>;
+  broker: string | null;
 }
 
 interface ServiceDraft {
@@ -149,7 +190,7 @@ export interface DependencyState {
   traces: number;
   unresolvedCalls: number;
   services: Array<{ name: string } & ServiceDraft>;
-  edges: Array<{ from: string; to: string; kinds: EdgeKind[]; durations: SketchState; errors: number; traces: number }>;
+  edges: Array<{ from: string; to: string; kinds: EdgeKind[]; durations: SketchState; errors: number; traces: number; types: ConnectionType[]; broker: string | null }>;
 }
 
 
@@ -167,9 +208,14 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
   add(trace: Trace): void {
     const traceIndex = this.traces++;
     const { services } = this;
-    const addCall = (from: string, to: string, kind: EdgeKind, span: Span): void => {
+    const addCall = (from: string, to: string, kind: EdgeKind, span: Span, type: ConnectionType = connectionTypeOf(span)): void => {
       const edge = this.edge(from, to);
       edge.kinds.add(kind);
+      edge.types.add(type);
+      if (type === 'messaging') {
+        const broker = brokerOf(span);
+        if (broker !== null && (edge.broker === null || compareText(broker, edge.broker) < 0)) edge.broker = broker;
+      }
       edge.durations.add(span.durationMs);
       if (isErrorSpan(span)) edge.errors++;
       if (edge.lastTrace !== traceIndex) {
@@ -192,8 +238,14 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
     const callerCache = new Map<string, Span | null>();
     for (const span of trace.spans) {
       const parent = span.parentSpanId === null ? undefined : trace.byId.get(span.parentSpanId);
-      if (!parent || parent.service === span.service) continue;
-      const caller = callerOf(parent, trace, callerCache);
+      if (!parent && span.kind === 'consumer') {
+        // Its producer is not in the trace: the broker delivered it.
+        const broker = brokerOf(span);
+        if (broker !== null) addCall(broker, span.service, 'virtual', span);
+      }
+      if (!parent) continue;
+      const caller = parent.service === span.service ? (isCaller(parent) && isReceiver(span) ? parent : null) : callerOf(parent, trace, callerCache);
+      if (parent.service === span.service && caller === null) continue;
       if (caller === null) addCall(parent.service, span.service, 'inferred', span);
       else {
         const set = callees.get(caller.spanId) ?? new Set<string>();
@@ -202,17 +254,30 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
       }
     }
 
+    // Lower-level client spans that are part of an outer call (tree order: outer first).
+    const partOfCall = new Set<string>();
+    const resolves = (caller: Span): boolean => callees.has(caller.spanId) || peerName(caller) !== null || (caller.kind === 'producer' && brokerOf(caller) !== null);
     for (const span of trace.spans) {
       if (!isCaller(span)) continue;
       const called = callees.get(span.spanId);
       if (called) {
         // A message consumed by two services is two calls; consumed twice by one, still one publish.
         for (const to of [...called].sort()) addCall(span.service, to, 'real', span);
-      } else if (!reachesLocalCallee(span, trace)) {
-        const peer = peerName(span);
-        if (peer === null) this.unresolvedCalls++;
-        else if (peer !== span.service) addCall(span.service, peer, 'virtual', span);
+        continue;
       }
+      const local = localCallees(span, trace);
+      if (local.receiver) {
+        // Its server half is in its own service: a call to itself.
+        addCall(span.service, span.service, 'real', span);
+        continue;
+      }
+      // An inner client span that resolves owns the call.
+      if (local.callers.some(resolves)) continue;
+      if (partOfCall.has(span.spanId)) continue;
+      for (const inner of local.callers) markBelow(inner, trace, partOfCall);
+      const peer = span.kind === 'producer' ? (peerName(span) ?? brokerOf(span)) : peerName(span);
+      if (peer === null) this.unresolvedCalls++;
+      else addCall(span.service, peer, 'virtual', span);
     }
   }
 
@@ -221,7 +286,7 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
       traces: this.traces,
       unresolvedCalls: this.unresolvedCalls,
       services: [...this.services].map(([name, s]) => ({ name, ...s })),
-      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kinds: [...e.kinds], durations: e.durations.state(), errors: e.errors, traces: e.traces })),
+      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kinds: [...e.kinds], durations: e.durations.state(), errors: e.errors, traces: e.traces, types: [...e.types], broker: e.broker })),
     };
   }
 
@@ -240,6 +305,8 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
     for (const other of state.edges) {
       const edge = this.edge(other.from, other.to);
       for (const kind of other.kinds) edge.kinds.add(kind);
+      for (const type of other.types) edge.types.add(type);
+      if (other.broker !== null && (edge.broker === null || compareText(other.broker, edge.broker) < 0)) edge.broker = other.broker;
       edge.durations.merge(other.durations);
       edge.errors += other.errors;
       edge.traces += other.traces;
@@ -253,9 +320,11 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
     // Kept apart from `services`: result() must leave the state as it was, for more traces or a merge.
     const peers = new Set<string>();
     for (const edge of edges.values()) {
-      if (!services.has(edge.to) && !peers.has(edge.to)) {
-        peers.add(edge.to);
-        nodes.push({ name: edge.to, spans: 0, errors: 0, entry: false, virtual: true });
+      for (const name of [edge.from, edge.to]) {
+        if (!services.has(name) && !peers.has(name)) {
+          peers.add(name);
+          nodes.push({ name, spans: 0, errors: 0, entry: false, virtual: true });
+        }
       }
     }
     nodes.sort((a, b) => compareText(a.name, b.name));
@@ -274,6 +343,8 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
         p95Ms: e.durations.percentile(95),
         traces: e.traces,
         callsPerTrace: e.durations.count / e.traces,
+        connectionType: CONNECTION_TYPES.find((t) => e.types.has(t)) ?? 'other',
+        broker: e.broker,
       };
     });
     result.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
@@ -285,7 +356,7 @@ export class DependencyAccumulator implements MergeableAccumulator<DependencyMap
     const key = operationKey(from, to);
     let edge = this.edges.get(key);
     if (!edge) {
-      edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1 };
+      edge = { from, to, kinds: new Set(), durations: new QuantileSketch(), errors: 0, traces: 0, lastTrace: -1, types: new Set(), broker: null };
       this.edges.set(key, edge);
     }
     return edge;
@@ -323,20 +394,34 @@ function callerOf(span: Span, trace: Trace, cache: Map<string, Span | null>): Sp
 }
 
 /**
- * Whether a client span's call is accounted for inside its own service: below it, through
- * its service's spans, lies a server/consumer half in the same service (a call to itself:
- * no edge, no self-loop) or another client/producer span (the inner span owns the call).
- * Each span is visited by at most one client span's search, which stops at the first
- * kinded span.
+ * What lies below a client span inside its own service, through its service's unkinded
+ * spans: a server/consumer half (a call to itself), and the first client/producer spans
+ * (lower-level calls). Each span is visited by at most one client span's search, which
+ * stops at the first kinded span.
  */
-function reachesLocalCallee(client: Span, trace: Trace): boolean {
+function localCallees(client: Span, trace: Trace): { receiver: boolean; callers: Span[] } {
+  const callers: Span[] = [];
   const stack = [...(trace.children.get(client.spanId) ?? [])];
   while (stack.length > 0) {
     const span = stack.pop()!;
     if (span.service !== client.service) continue;
-    if (isCaller(span) || isReceiver(span)) return true;
+    if (isReceiver(span)) return { receiver: true, callers };
+    if (isCaller(span)) {
+      callers.push(span);
+      continue;
+    }
     for (const child of trace.children.get(span.spanId) ?? []) stack.push(child);
   }
-  return false;
+  return { receiver: false, callers };
 }
 
+/** Marks a lower-level client span and the client spans nested in it as part of the call above. */
+function markBelow(span: Span, trace: Trace, marked: Set<string>): void {
+  const stack = [span];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (s.service !== span.service || marked.has(s.spanId)) continue;
+    if (isCaller(s)) marked.add(s.spanId);
+    for (const child of trace.children.get(s.spanId) ?? []) stack.push(child);
+  }
+}

@@ -328,6 +328,8 @@ export function depsJson(map: DependencyMap): DepsJson {
       kind: e.kind,
       virtual: e.virtual,
       inferred: e.inferred,
+      connectionType: e.connectionType,
+      broker: e.broker,
       traces: e.traces,
       callsPerTrace: Math.round(e.callsPerTrace * 1000) / 1000,
     })),

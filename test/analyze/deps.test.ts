@@ -107,7 +107,7 @@ describe('dependencyMap on hand-built traces', () => {
     expect(node(map, 'gw')).toMatchObject({ spans: 3, errors: 1 });
   });
 
-  it('draws no self-loop for a client whose server half is in its own service, and no peer edge for it either', () => {
+  it('draws a self-loop for a client whose server half is in its own service, and no peer edge for it (issue 12.8: A → A is kept)', () => {
     // GET /  |===============|   gw  SERVER
     //  GET /health |=====|        gw  CLIENT peer.service=gw-internal
     //   /health     |===|         gw  SERVER
@@ -118,12 +118,12 @@ describe('dependencyMap on hand-built traces', () => {
         { id: 's', parent: 'c', start: 3, dur: 4, service: 'gw', kind: 'server' },
       ]),
     ]);
-    expect(map.edges).toEqual([]);
+    expect(edgeLines(map)).toEqual(['gw → gw real 1/0']);
     expect(map.services.map((s) => s.name)).toEqual(['gw']);
     expect(map.unresolvedCalls).toBe(0);
   });
 
-  it('drops a peer edge that would point back at the calling service', () => {
+  it('keeps a peer edge that points back at the calling service (issue 12.8)', () => {
     // HotROD's simulated `mysql` service calls a peer it names `mysql`.
     const map = dependencyMap([
       trace('1', [
@@ -131,7 +131,7 @@ describe('dependencyMap on hand-built traces', () => {
         { id: 'q', parent: 'r', start: 2, dur: 6, service: 'mysql', kind: 'client', attrs: { 'service.peer.name': 'mysql' } },
       ]),
     ]);
-    expect(edgeLines(map)).toEqual(['customer → mysql inferred 1/0']);
+    expect(edgeLines(map)).toEqual(['customer → mysql inferred 1/0', 'mysql → mysql virtual 1/0']);
   });
 
   it('gives a client span the crossing below its own internal child (Zipkin/Jaeger: child local, grandchild remote)', () => {
@@ -379,6 +379,7 @@ describe('dependencyMap on real fixtures', () => {
       'frontend → customer real 1/0',
       'frontend → driver real 1/0',
       'frontend → route real 10/0',
+      'mysql → mysql virtual 1/0',
       'redis-manual → redis virtual 14/3',
     ]);
     expect(edge(map, 'frontend', 'route').callsPerTrace).toBe(10);
@@ -399,10 +400,15 @@ describe('dependencyMap on real fixtures', () => {
   });
 
   it('Zipkin Kafka: producer → consumer across services; sends nobody consumed go to the broker', async () => {
-    // servicea's `send` PRODUCER spans: 3 consumed by serviceb (and by servicea itself: no
-    // self-loop), 6 with no consumer in the trace, which name `kafka` as their peer.
+    // servicea's `send` PRODUCER spans: 3 consumed by serviceb and by servicea itself (a
+    // self-loop), 6 with no consumer in the trace, which name `kafka` as their peer; the
+    // `poll` CONSUMER at the root has no producer in the trace: kafka → servicea, as
+    // zipkin-lens's dependency linker draws it.
     const map = dependencyMap(await loadFixture('fixtures/zipkin/messaging-kafka.json'));
-    expect(edgeLines(map)).toEqual(['servicea → kafka virtual 6/0', 'servicea → serviceb real 3/0']);
+    expect(edgeLines(map)).toEqual(['kafka → servicea virtual 1/0', 'servicea → kafka virtual 6/0', 'servicea → servicea real 3/0', 'servicea → serviceb real 3/0']);
+    expect(map.edges.every((e) => e.connectionType === 'messaging')).toBe(true);
+    expect(edge(map, 'servicea', 'serviceb').broker).toBe('kafka');
+    expect(node(map, 'kafka')).toMatchObject({ virtual: true, spans: 0 });
     expect(node(map, 'serviceb')).toMatchObject({ spans: 6, errors: 3, entry: false });
     expect(node(map, 'servicea')).toMatchObject({ entry: true });
   });
@@ -428,5 +434,56 @@ describe('dependencyMap on real fixtures', () => {
     expect(edge(map, 'mobile_api', 'spectre').p50Ms).toBe(3);
     expect(edge(map, 'yelp-main', 'mobile_api').p50Ms).toBe(56);
     expect(map.services.filter((s) => s.virtual).map((s) => s.name)).toEqual(['blt', 'memcache', 'mysql']);
+  });
+});
+
+describe('the dependency map as Zipkin and Tempo draw it (issue 12.8)', () => {
+  it('a producer → consumer pair is one messaging edge with the broker on it; a lone producer and a lone consumer reach the broker', () => {
+    // 0  2    8        30   40
+    // POST |==========|            shop      SERVER
+    //  publish |==|                shop      PRODUCER messaging.system=rabbitmq
+    //        process   |====|      billing   CONSUMER
+    //  publish |==|                shop      PRODUCER messaging.system=rabbitmq (nobody consumed it here)
+    // (trace 2) process |====|     audit     CONSUMER, its producer in another trace
+    const map = dependencyMap([
+      trace('1', [
+        { id: 'r', start: 0, dur: 10, service: 'shop', kind: 'server', attrs: { 'http.request.method': 'POST' } },
+        { id: 'p', parent: 'r', start: 2, dur: 6, service: 'shop', kind: 'producer', attrs: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': 'orders' } },
+        { id: 'c', parent: 'p', start: 30, dur: 10, service: 'billing', kind: 'consumer', attrs: { 'messaging.system': 'rabbitmq' } },
+        { id: 'q', parent: 'r', start: 3, dur: 4, service: 'shop', kind: 'producer', attrs: { 'messaging.system': 'rabbitmq' } },
+      ]),
+      trace('2', [{ id: 'x', parent: 'gone', start: 0, dur: 5, service: 'audit', kind: 'consumer', attrs: { 'messaging.system': 'rabbitmq' } }]),
+    ]);
+    expect(edgeLines(map)).toEqual(['rabbitmq → audit virtual 1/0', 'shop → billing real 1/0', 'shop → rabbitmq virtual 1/0']);
+    expect(map.edges.map((e) => [e.connectionType, e.broker])).toEqual([['messaging', 'rabbitmq'], ['messaging', 'rabbitmq'], ['messaging', 'rabbitmq']]);
+  });
+
+  it('a client whose only children are lower-level client spans still gives its call to its peer', () => {
+    // 0  1                 20
+    // push  |==============|       promtail  CLIENT POST url.full=http://loki:3100/…
+    //  dns.lookup |=|              promtail  CLIENT (no peer)
+    //  tcp.connect  |=|            promtail  CLIENT (no peer)
+    const map = dependencyMap([
+      trace('1', [
+        { id: 'r', start: 0, dur: 20, service: 'promtail', kind: 'client', name: 'POST', attrs: { 'http.request.method': 'POST', 'url.full': 'http://loki:3100/loki/api/v1/push' } },
+        { id: 'd', parent: 'r', start: 1, dur: 1, service: 'promtail', kind: 'client', name: 'dns.lookup' },
+        { id: 't', parent: 'r', start: 2, dur: 1, service: 'promtail', kind: 'client', name: 'tcp.connect' },
+      ]),
+    ]);
+    expect(edgeLines(map)).toEqual(['promtail → loki virtual 1/0']);
+    expect(map.edges[0]!.connectionType).toBe('http');
+    expect(map.unresolvedCalls).toBe(0);
+  });
+
+  it('names each edge\'s connection type from the semantic conventions', () => {
+    const map = dependencyMap([
+      trace('1', [
+        { id: 'r', start: 0, dur: 20, service: 'api', kind: 'server' },
+        { id: 'a', parent: 'r', start: 1, dur: 2, service: 'api', kind: 'client', attrs: { 'db.system.name': 'postgresql' } },
+        { id: 'b', parent: 'r', start: 4, dur: 2, service: 'api', kind: 'client', attrs: { 'rpc.system': 'grpc', 'server.address': 'users' } },
+        { id: 'c', parent: 'r', start: 7, dur: 2, service: 'api', kind: 'client', attrs: { 'peer.service': 'legacy' } },
+      ]),
+    ]);
+    expect(map.edges.map((e) => `${e.to} ${e.connectionType}`)).toEqual(['legacy other', 'postgresql database', 'users rpc']);
   });
 });

@@ -219,7 +219,7 @@ describe('depsJson', () => {
     const body = depsJson(await demoMap()) as { services: object[]; edges: object[] };
     expect(Object.keys(body)).toEqual(['traces', 'services', 'edges', 'unresolvedCalls']);
     expect(Object.keys(body.services[0]!)).toEqual(['name', 'spans', 'errors', 'entry', 'virtual']);
-    expect(Object.keys(body.edges[0]!)).toEqual(['from', 'to', 'calls', 'errors', 'p50Ms', 'p95Ms', 'kind', 'virtual', 'inferred', 'traces', 'callsPerTrace']);
+    expect(Object.keys(body.edges[0]!)).toEqual(['from', 'to', 'calls', 'errors', 'p50Ms', 'p95Ms', 'kind', 'virtual', 'inferred', 'connectionType', 'broker', 'traces', 'callsPerTrace']);
     expect(body.edges.find((e) => (e as { to: string }).to === 'postgresql' && (e as { from: string }).from === 'vector-store')).toEqual({
       from: 'vector-store',
       to: 'postgresql',
@@ -230,6 +230,8 @@ describe('depsJson', () => {
       kind: 'virtual',
       virtual: true,
       inferred: false,
+      connectionType: 'database',
+      broker: null,
       traces: 27,
       callsPerTrace: 1.852,
     });
