@@ -93,8 +93,9 @@ export function decodeInput(bytes: Uint8Array, name: string, options: DecodeOpti
  * - OTLP protobuf, and JSON documents (one per input, possibly pretty-printed), are held
  *   and decoded whole at the end;
  * - JSON lines are decoded line by line. An input is taken for JSON lines when its first
- *   line is a complete JSON value on its own; a first line that is not is one broken
- *   document (truncated, most likely), which is an error rather than a warning.
+ *   line is a complete JSON value on its own, or when it is not (truncated) but the two
+ *   lines after it are (`jsonLinesVerdict`); the bad first line is then skipped and
+ *   counted as any other. Otherwise the input is one document, and a broken one is an error.
  *
  * Malformed lines are skipped and counted (`--strict` makes the first fatal); lines of
  * OTLP metrics or logs are skipped and counted apart.
@@ -134,8 +135,15 @@ export class InputDecoder {
       if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
       this.carry = [];
     } else {
-      this.decodeWhole(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held));
+      const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
       this.held = [];
+      // Too short to decide while reading: a bad first line and one good line after it.
+      if (this.mode === 'undecided' && this.sawOpener && jsonLinesVerdict(bytes, true) === true) {
+        this.mode = 'lines';
+        this.consumeLines(bytes);
+        return this.finish();
+      }
+      this.decodeWhole(bytes);
     }
     return this.tally;
   }
@@ -288,15 +296,31 @@ export function describeTallies(name: string, parts: readonly DecodeTally[]): De
 
 /**
  * Whether bytes from the start of an input are JSON lines: the first line is a complete JSON
- * value on its own. Undefined while the first line has not ended.
+ * value on its own. A first line that is not (truncated, most likely) is still JSON lines
+ * when the two lines after it are complete objects or arrays on their own: inside one
+ * pretty-printed document only an array's last element can be, and the line after it closes
+ * the array. Undefined while the lines that decide have not ended; `ended` says no more
+ * bytes will come, so a line that is missing cannot arrive.
  */
-export function jsonLinesVerdict(bytes: Buffer): boolean | undefined {
+export function jsonLinesVerdict(bytes: Buffer, ended = false): boolean | undefined {
   const first = firstSignificant(bytes);
   if (first === undefined) return undefined;
-  const newline = bytes.indexOf(0x0a, first);
-  if (newline < 0) return undefined;
   // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
-  return looksLikeText(bytes) && (bytes[first] === 0x7b || bytes[first] === 0x5b) && parses(bytes.toString('utf8', first, newline));
+  if (!looksLikeText(bytes) || (bytes[first] !== 0x7b && bytes[first] !== 0x5b)) return false;
+  let newline = bytes.indexOf(0x0a, first);
+  if (newline < 0) return ended ? false : undefined;
+  if (parses(bytes.toString('utf8', first, newline))) return true;
+  for (let wanted = 2; wanted > 0; wanted--) {
+    const start = firstSignificant(bytes.subarray(newline + 1), false);
+    if (start === undefined) return ended && wanted < 2 ? true : ended ? false : undefined;
+    const lineStart = newline + 1 + start;
+    newline = bytes.indexOf(0x0a, lineStart);
+    if (newline < 0 && !ended) return undefined;
+    const line = bytes.toString('utf8', lineStart, newline < 0 ? bytes.length : newline);
+    if ((line[0] !== '{' && line[0] !== '[') || !parses(line)) return false;
+    if (newline < 0) return true;
+  }
+  return true;
 }
 
 function decodePayload(payload: unknown, name: string, forced: InputFormat | undefined): { format: InputFormat; decoded: Decoded } {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError, NotTracesError } from '../../src/model/errors.js';
-import { decodeInput } from '../../src/formats/index.js';
+import { decodeInput, InputDecoder } from '../../src/formats/index.js';
+import type { SpanRecord } from '../../src/model/span.js';
 
 const fixture = (path: string): Uint8Array => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
 const text = (s: string): Uint8Array => Buffer.from(s);
@@ -43,6 +44,31 @@ describe('decodeInput on bad input', () => {
     const decoded = decodeInput(text(input), 'spans.jsonl');
     expect(decoded.spans.map((s) => s.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203332']);
     expect(decoded.warnings).toEqual(['spans.jsonl: skipped 1 malformed line (line 2)']);
+  });
+
+  it('reads JSON lines whose first line is truncated, skipping that line as any other', () => {
+    const second = OTLP_LINE.replace('b7ad6b7169203331', 'b7ad6b7169203332');
+    const input = ['{"resourceSpans":[{"trunc', OTLP_LINE, second, ''].join('\n');
+    const decoded = decodeInput(text(input), 'spans.jsonl');
+    expect(decoded.spans.map((s) => s.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203332']);
+    expect(decoded.warnings).toEqual(['spans.jsonl: skipped 1 malformed line (line 1)']);
+    // The same, fed a byte at a time: the decision waits for the lines that decide it.
+    const spans: SpanRecord[] = [];
+    const decoder = new InputDecoder('spans.jsonl', {}, (span) => spans.push(span));
+    for (const byte of text(input)) decoder.push(Uint8Array.of(byte));
+    expect(decoder.end().warnings).toEqual(['spans.jsonl: skipped 1 malformed line (line 1)']);
+    expect(spans).toHaveLength(2);
+  });
+
+  it('reads a truncated first line followed by a single good line', () => {
+    const decoded = decodeInput(text(`{"resourceSpans":[tr\n${OTLP_LINE}`), 'spans.jsonl');
+    expect(decoded.spans).toHaveLength(1);
+    expect(decoded.warnings).toEqual(['spans.jsonl: skipped 1 malformed line (line 1)']);
+  });
+
+  it('still reads a pretty-printed document whose array ends in one compact element', () => {
+    const doc = `{"resourceSpans": [\n${JSON.stringify(JSON.parse(OTLP_LINE).resourceSpans[0])}\n]}\n`;
+    expect(decodeInput(text(doc), 'doc.json').spans).toHaveLength(1);
   });
 
   it('makes a garbage line fatal with strict', () => {
