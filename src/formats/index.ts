@@ -7,6 +7,7 @@ import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from './otlp-proto.js';
 import { decodeZipkinJson, isZipkinPayload } from './zipkin-json.js';
 import { plural } from '../model/text.js';
 import { decodeConsoleSpan, decodeConsoleText, isConsoleSpan, looksLikeConsoleText } from './console.js';
+import { pushAll } from '../model/arrays.js';
 
 interface JsonDecoder {
   /** A structural guard: true when the parsed JSON has this format's shape. */
@@ -283,7 +284,7 @@ export function describeTallies(name: string, parts: readonly DecodeTally[]): De
   for (const part of parts) {
     format ??= part.format;
     otherSignalLines += part.otherSignalLines;
-    warnings.push(...part.warnings);
+    pushAll(warnings, part.warnings);
     for (const { line, text } of part.lineWarnings) warnings.push(`${name}:${offset + line}: ${text}`);
     for (const line of part.malformed) malformed.push(offset + line);
     for (const line of part.unknown) unknown.push(offset + line);

@@ -11,6 +11,7 @@ import { expandSources, type InputContext } from '../sources/files.js';
 import { emptyReport, type Read, type ReadPlan, type ReadReport } from './plan.js';
 import { selectsFileTrace } from './select.js';
 import { streamTraces, type StreamOnly } from './stream.js';
+import { pushAll } from '../model/arrays.js';
 
 /** What the pipeline needs of its caller: inputs to open, and where live backend output goes. */
 export interface ReadContext extends InputContext {
@@ -105,7 +106,7 @@ export async function traceById(plan: ReadPlan, input: string, ctx: ReadContext)
       if (decoded === null || decoded.spans.length === 0) {
         throw new InputError(`trace ${id} not found in ${b.label}; check the id, or run "tracectl find" with the same --backend to list traces`);
       }
-      report.warnings.push(...decoded.warnings.map((w) => `${b.label}: ${w}`));
+      pushAll(report.warnings, decoded.warnings.map((w) => `${b.label}: ${w}`));
       return findTrace(buildTraces(decoded.spans), input);
     });
     return { value, ...report };
@@ -218,7 +219,7 @@ async function searchBackend(
   };
   if (rank !== undefined) search.rank = rank;
   const result = await backend.search(search);
-  report.warnings.push(...result.warnings.map((w) => `${backend.label}: ${w}`));
+  pushAll(report.warnings, result.warnings.map((w) => `${backend.label}: ${w}`));
   if (result.truncated) {
     report.warnings.push(
       `${backend.label}: the search reached --max-traces ${config.maxTraces}, so more traces may match than the ${config.maxTraces} analyzed (narrow the filters or the time window, or raise --max-traces)`,

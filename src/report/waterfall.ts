@@ -10,6 +10,7 @@ import { padEnd, padStart, palette, visibleLength, type Palette, type RenderCont
 import { traceStart } from '../model/time.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
+import { pushAll, maxOf } from '../model/arrays.js';
 
 export interface WaterfallOptions {
   /** Show spans down to this many levels (1 = roots only). */
@@ -69,9 +70,9 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
 
   const rows = layoutRows(view, options);
   const flagged = new Set((options.insights ?? []).flatMap((f) => f.spanIds));
-  const maxLabel = Math.max(4, ...rows.map((r) => labelOf(r).length + r.guides.length));
+  const maxLabel = maxOf(rows.map((r) => labelOf(r).length + r.guides.length), 4);
   // Narrow terminals give the span names the room: they say more than the service.
-  const serviceWidth = Math.min(ctx.width < 100 ? 12 : 20, Math.max(7, ...services.map((s) => cleanText(s).length)));
+  const serviceWidth = Math.min(ctx.width < 100 ? 12 : 20, maxOf(services.map((s) => cleanText(s).length), 7));
   const numbers = 1 + 8 + 1 + 8 + 2;
   let labelWidth = Math.min(maxLabel, 56);
   let barWidth = ctx.width - 2 - labelWidth - 1 - serviceWidth - numbers;
@@ -112,7 +113,7 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
       const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
       out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', ctx.tty ? Math.max(20, ctx.width - indent.length - 2) : 2000)}${more}`));
     }
-    if (options.attrs && row.spans.length === 1) out.push(...attributeLines(first, indent, ctx, p));
+    if (options.attrs && row.spans.length === 1) pushAll(out, attributeLines(first, indent, ctx, p));
   }
   out.push('');
   const legend = `${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)  ${MARK_ERROR} error  ${BAR_SPAN} span time`;

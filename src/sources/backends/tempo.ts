@@ -8,6 +8,7 @@ import { settleAll, type Backend, type BackendContext, type SearchRequest, type 
 import type { TimeWindow } from './config.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { buildTraceql, serviceScope } from './traceql.js';
+import { pushAll } from '../../model/arrays.js';
 
 /** One trace of a `/api/search` answer. */
 export interface TempoHit {
@@ -126,7 +127,7 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
           'traces',
           config.allowPartial === true,
         );
-        warnings.push(...failed);
+        pushAll(warnings, failed);
         // With --allow-partial, a trace that could not be fetched counts as asked for, so ranking does not ask again.
         for (const id of ids) if (!fetched.has(id)) fetched.set(id, { spans: [], score: null });
       };
