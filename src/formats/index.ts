@@ -55,6 +55,8 @@ export interface DecodeTally {
   lines: number;
   malformed: number[];
   unknown: number[];
+  /** Lines longer than `inputLimits.lineBytes`, skipped unread. */
+  overlong: number[];
   /** Decoders' warnings about single spans, by line. */
   lineWarnings: { line: number; text: string }[];
   /** Warnings about a whole document, already naming the input. */
@@ -75,6 +77,17 @@ export interface DecodeSummary {
 export interface DecodedInput extends DecodeSummary {
   spans: SpanRecord[];
 }
+
+/**
+ * What one input may make tracectl hold at once. A JSON document (or protobuf message) is
+ * held whole to be parsed, and V8 cannot make a string over 512 MiB of it, so a bigger one is
+ * refused as it is read, not once it has filled memory (`/dev/zero`, a gzip bomb). A JSON
+ * line is held until its end, so a longer one is skipped as it streams by, with a warning.
+ * Settable for tests only.
+ */
+export const inputLimits = { documentBytes: 512 * 2 ** 20, lineBytes: 512 * 2 ** 20 };
+
+const mib = (bytes: number): string => (bytes >= 2 ** 20 ? `${Math.round(bytes / 2 ** 20)} MiB` : `${bytes} bytes`);
 
 const NOT_TRACES = 'not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf';
 
@@ -105,11 +118,15 @@ export class InputDecoder {
   private mode: 'undecided' | 'lines' | 'whole';
   /** Bytes held while undecided or for a whole document. */
   private held: Buffer[] = [];
+  private heldBytes = 0;
   /** The unfinished last line, in pieces, in lines mode. */
   private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** In lines mode: the current line is over `inputLimits.lineBytes` and is passed over to its end. */
+  private skippingLine = false;
   /** While undecided: the first significant byte was `{` or `[`. */
   private sawOpener = false;
-  private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
+  private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], overlong: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
 
   constructor(
     private readonly name: string,
@@ -123,7 +140,25 @@ export class InputDecoder {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.mode === 'lines') return this.consumeLines(bytes);
     this.held.push(bytes);
+    this.heldBytes += bytes.length;
     if (this.mode === 'undecided') this.decide(bytes);
+    // Emptied when the first line made it JSON lines.
+    if (this.held.length > 0 && this.heldBytes > inputLimits.documentBytes) this.overDocumentLimit();
+  }
+
+  /**
+   * More bytes held than a document may have. Still undecided with no line ended, it may be
+   * JSON lines whose first line is that long: that line is skipped as any over-long one, and
+   * if the input ends there, it was the one document too large to read.
+   */
+  private overDocumentLimit(): void {
+    if (this.mode === 'undecided' && this.sawOpener && !this.held.some((b) => b.includes(0x0a))) {
+      this.mode = 'lines';
+      this.held = [];
+      this.skippingLine = true;
+      return;
+    }
+    throw new InputError(`${this.name}: a single document over ${mib(inputLimits.documentBytes)} cannot be read; export JSON lines instead`);
   }
 
   end(): DecodeSummary {
@@ -133,8 +168,14 @@ export class InputDecoder {
   /** Ends the input, keeping what there is to tell by line number (see `DecodeTally`). */
   finish(): DecodeTally {
     if (this.mode === 'lines') {
+      if (this.skippingLine && this.tally.lines === 0) {
+        throw new InputError(`${this.name}: a single document over ${mib(inputLimits.documentBytes)} cannot be read; export JSON lines instead`);
+      }
+      if (this.skippingLine) this.overlongLine();
       if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
       this.carry = [];
+      this.carryBytes = 0;
+      this.skippingLine = false;
     } else {
       const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
       this.held = [];
@@ -186,10 +227,18 @@ export class InputDecoder {
   private consumeLines(bytes: Buffer): void {
     let start = 0;
     let newline = bytes.indexOf(0x0a);
+    if (this.skippingLine) {
+      if (newline < 0) return;
+      this.overlongLine();
+      this.skippingLine = false;
+      start = newline + 1;
+      newline = bytes.indexOf(0x0a, start);
+    }
     if (newline >= 0 && this.carry.length > 0) {
-      this.carry.push(bytes.subarray(0, newline));
+      this.carry.push(bytes.subarray(start, newline));
       this.line(Buffer.concat(this.carry).toString('utf8'));
       this.carry = [];
+      this.carryBytes = 0;
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
@@ -198,8 +247,24 @@ export class InputDecoder {
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
+    if (start === bytes.length) return;
+    this.carryBytes += bytes.length - start;
+    if (this.carryBytes > inputLimits.lineBytes) {
+      // Dropped as it comes: the line cannot be parsed, and holding it is what would hurt.
+      this.carry = [];
+      this.carryBytes = 0;
+      this.skippingLine = true;
+      return;
+    }
     // Copied: the chunk's buffer may be reused by the stream that produced it.
-    if (start < bytes.length) this.carry.push(Buffer.from(bytes.subarray(start)));
+    this.carry.push(Buffer.from(bytes.subarray(start)));
+  }
+
+  /** Counts the line just passed over for its length (`--strict`: stops there). */
+  private overlongLine(): void {
+    const lineNumber = ++this.tally.lines;
+    if (this.options.strict) throw new InputError(`${this.name}:${lineNumber}: a JSON line over ${mib(inputLimits.lineBytes)} (--strict); drop --strict to skip such lines`);
+    this.tally.overlong.push(lineNumber);
   }
 
   private line(text: string): void {
@@ -278,6 +343,7 @@ export function describeTallies(name: string, parts: readonly DecodeTally[]): De
   const warnings: string[] = [];
   const malformed: number[] = [];
   const unknown: number[] = [];
+  const overlong: number[] = [];
   let format: InputFormat | null = null;
   let otherSignalLines = 0;
   let offset = 0;
@@ -288,9 +354,11 @@ export function describeTallies(name: string, parts: readonly DecodeTally[]): De
     for (const { line, text } of part.lineWarnings) warnings.push(`${name}:${offset + line}: ${text}`);
     for (const line of part.malformed) malformed.push(offset + line);
     for (const line of part.unknown) unknown.push(offset + line);
+    for (const line of part.overlong) overlong.push(offset + line);
     offset += part.lines;
   }
   if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
+  if (overlong.length > 0) warnings.push(`${name}: skipped ${plural(overlong.length, 'line')} over ${mib(inputLimits.lineBytes)}, too long to read (${lineList(overlong)})`);
   if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
   return { format, warnings, otherSignalLines };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError, NotTracesError } from '../../src/model/errors.js';
-import { decodeInput, InputDecoder } from '../../src/formats/index.js';
+import { decodeInput, InputDecoder, inputLimits } from '../../src/formats/index.js';
 import type { SpanRecord } from '../../src/model/span.js';
 
 const fixture = (path: string): Uint8Array => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url));
@@ -108,5 +108,58 @@ describe('decodeInput on bad input', () => {
     const decoded = decodeInput(text([OTLP_LINE, '{"some": "object"}'].join('\n')), 'mixed.jsonl');
     expect(decoded.spans).toHaveLength(1);
     expect(decoded.warnings).toEqual(['mixed.jsonl: skipped 1 line of no known trace format (line 2)']);
+  });
+});
+
+describe('inputs over the limits (lowered here; 512 MiB each in use)', () => {
+  const saved = { ...inputLimits };
+  const feed = (name: string, chunks: string[], strict = false): { spans: SpanRecord[]; warnings: string[] } => {
+    const spans: SpanRecord[] = [];
+    const decoder = new InputDecoder(name, { strict }, (span) => spans.push(span));
+    for (const chunk of chunks) decoder.push(text(chunk));
+    return { spans, warnings: decoder.end().warnings };
+  };
+  const second = OTLP_LINE.replace('b7ad6b7169203331', 'b7ad6b7169203332');
+  const long = `{"resourceSpans":[{"pad":"${'x'.repeat(5000)}"}]}`;
+
+  it('skips a JSON line over the limit as it streams by, keeping the lines around it', () => {
+    Object.assign(inputLimits, { lineBytes: 1000 });
+    try {
+      // Fed in small chunks: the long line is never held whole.
+      const input = `${OTLP_LINE}\n${long}\n${second}\n`;
+      const chunks = input.match(/[^]{1,300}/g)!;
+      const { spans, warnings } = feed('big.jsonl', chunks);
+      expect(spans.map((s) => s.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203332']);
+      expect(warnings).toEqual(['big.jsonl: skipped 1 line over 1000 bytes, too long to read (line 2)']);
+      expect(() => feed('big.jsonl', chunks, true)).toThrow('big.jsonl:2: a JSON line over 1000 bytes (--strict)');
+    } finally {
+      Object.assign(inputLimits, saved);
+    }
+  });
+
+  it('skips an over-long first line too, when lines follow; alone, it is a document too large', () => {
+    Object.assign(inputLimits, { lineBytes: 1000, documentBytes: 2000 });
+    try {
+      const chunks = `${long}\n${OTLP_LINE}\n`.match(/[^]{1,300}/g)!;
+      const { spans, warnings } = feed('big.jsonl', chunks);
+      expect(spans).toHaveLength(1);
+      expect(warnings).toEqual(['big.jsonl: skipped 1 line over 1000 bytes, too long to read (line 1)']);
+      expect(() => feed('one.json', long.match(/[^]{1,300}/g)!)).toThrow(new InputError('one.json: a single document over 2000 bytes cannot be read; export JSON lines instead'));
+    } finally {
+      Object.assign(inputLimits, saved);
+    }
+  });
+
+  it('refuses a document over the limit while reading it, not at its end', () => {
+    Object.assign(inputLimits, { documentBytes: 2000 });
+    try {
+      const decoder = new InputDecoder('zeros', {}, () => {});
+      decoder.push(new Uint8Array(1500));
+      expect(() => decoder.push(new Uint8Array(1500))).toThrow(new InputError('zeros: a single document over 2000 bytes cannot be read; export JSON lines instead'));
+      const pretty = `{\n  "resourceSpans": [\n${' '.repeat(3000)}`;
+      expect(() => feed('pretty.json', [pretty])).toThrow(/^pretty\.json: a single document over/);
+    } finally {
+      Object.assign(inputLimits, saved);
+    }
   });
 });
