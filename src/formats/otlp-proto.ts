@@ -94,8 +94,11 @@ function anyValueTypes(): Record<string, protobuf.AnyNestedObject> {
   return types;
 }
 
-/** Messages deep: TracesData → … → Span → Event → KeyValue, then two per AnyValue level, and room to spare. */
-const RECURSION_LIMIT = 16 + 2 * MAX_VALUE_DEPTH;
+/**
+ * Messages deep: TracesData → … → Span → Event → KeyValue, then up to three per AnyValue level
+ * (AnyValue → KeyValueList → KeyValue), and room to spare.
+ */
+const RECURSION_LIMIT = 16 + 3 * MAX_VALUE_DEPTH;
 
 let tracesData: protobuf.Type | undefined;
 
