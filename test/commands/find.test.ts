@@ -168,6 +168,11 @@ describe('options out of range', () => {
     [['--jobs', '100000'], /--jobs "100000" is not a whole number from 1 to 16/],
     [['--from', '99999999999999999'], /--from "99999999999999999" is out of range: epoch seconds from 0 to 8640000000000/],
     [['--to', '275760-09-13T00:00:00Z'], /--to "275760-09-13T00:00:00Z" is not a time/],
+    [['--jobs', '64'], /--jobs "64" is not a whole number from 1 to 16/],
+    [['--to', '99999999999999999'], /--to "99999999999999999" is out of range: epoch seconds from 0 to 8640000000000/],
+    // The fake clock (helpers/cli.ts) is after 1970, so some hours are accepted, not these.
+    [['--since', '99999999999999999h'], /--since "99999999999999999h" reaches back before 1970: accepted is up to \d+h before the window's end/],
+    [['--since', '1e400s'], /--since "1e400s" is not a duration/],
   ])('%j is a usage error naming the accepted range, before anything is read', async (args, message) => {
     const { code, stderr, stdout } = await runCli(['find', ...args, 'fixtures/demo/llm-gateway.otlp.jsonl']);
     expect(code).toBe(2);
