@@ -55,8 +55,8 @@ describe('Tempo search', () => {
 
   it('skips search results whose trace id is no id, and says so in one warning', async () => {
     const real = tempoHandler();
-    const backend = await tempo((req, res) => {
-      if (req.path !== '/api/search') return real(req, res);
+    const backend = await tempo((req, res, raw) => {
+      if (req.path !== '/api/search') return real(req, res, raw);
       const traces = [{ traceID: SLOWEST }, { traceID: 'not-hex' }, { traceID: 42 }, { traceID: 'f'.repeat(33) }];
       send(res, 200, JSON.stringify({ traces }));
     });
