@@ -235,15 +235,19 @@ export class InputDecoder {
       newline = bytes.indexOf(0x0a, start);
     }
     if (newline >= 0 && this.carry.length > 0) {
-      this.carry.push(bytes.subarray(start, newline));
-      this.line(Buffer.concat(this.carry).toString('utf8'));
+      if (this.carryBytes + newline - start > inputLimits.lineBytes) this.overlongLine();
+      else {
+        this.carry.push(bytes.subarray(start, newline));
+        this.line(Buffer.concat(this.carry).toString('utf8'));
+      }
       this.carry = [];
       this.carryBytes = 0;
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
     while (newline >= 0) {
-      this.line(bytes.toString('utf8', start, newline));
+      if (newline - start > inputLimits.lineBytes) this.overlongLine();
+      else this.line(bytes.toString('utf8', start, newline));
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
