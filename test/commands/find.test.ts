@@ -1,9 +1,9 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
 const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as {
@@ -190,5 +190,23 @@ describe('a directory with a file that is not a trace file', () => {
     const file = await runCli(['find', 'fixtures/demo/manifest.json']);
     expect(file.code).toBe(3);
     expect(file.stderr).toMatch(/^tracectl: fixtures\/demo\/manifest\.json: not a trace file/);
+  });
+});
+
+describe('symlinks inside a named directory', () => {
+  it('follows a link to a trace file and to a directory, and names a loop in one warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-links-'));
+    mkdirSync(join(dir, 'traces', 'sub'), { recursive: true });
+    mkdirSync(join(dir, 'elsewhere'));
+    symlinkSync(join(REPO_ROOT, 'fixtures/zipkin/yelp-trace.json'), join(dir, 'traces', 'yelp.json'));
+    writeFileSync(join(dir, 'elsewhere', 'hotrod.json'), readFileSync(join(REPO_ROOT, 'fixtures/otlp/hotrod-dispatch.json')));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'traces', 'otlp'));
+    symlinkSync('..', join(dir, 'traces', 'sub', 'up'));
+    const run = await runCli(['find', '--json', '--limit', '1000', join(dir, 'traces')]);
+    expect(run.code).toBe(0);
+    const ids = (JSON.parse(run.stdout) as { traces: { traceId: string }[] }).traces.map((t) => t.traceId);
+    expect(ids).toContain('0000000000000000a03ee8fff1dcd9b9');
+    expect(ids).toContain('fe65c5beefbe4e96119efbba3da07e99'); // hotrod-dispatch.json, through the directory link
+    expect(run.stderr).toBe(`warning: ${join(dir, 'traces', 'sub', 'up')}: skipped, a symlink loop (it leads back to a directory that contains it)\n`);
   });
 });
