@@ -437,17 +437,19 @@ function errorDetail(body: string, secrets: readonly string[]): string {
     // not JSON: plain text
   }
   if (/^\s*</.test(body)) return '';
-  return snippet(body, 200, secrets);
+  return snippet(body, 200, secrets, Buffer.byteLength(body) >= ERROR_BODY_BYTES);
 }
 
 /**
  * The first line of `text`, at most `max` characters, without control characters and
  * credentials. Redacted before it is cut (a cut secret no longer matches), and a secret's
- * beginning left at the cut (or at the end of a body read only in part) goes too.
+ * beginning left at the cut goes too, as at the end of a body read only in part (`readInPart`).
  */
-function snippet(text: string, max: number, secrets: readonly string[]): string {
+function snippet(text: string, max: number, secrets: readonly string[], readInPart = false): string {
   // eslint-disable-next-line no-control-regex
-  const line = redactCutEdge(redactSecrets((text.trim().split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim(), secrets), secrets);
+  const whole = (text.trim().split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  const firstLineWhole = !readInPart || text.includes('\n');
+  const line = firstLineWhole ? redactSecrets(whole, secrets) : redactCutEdge(redactSecrets(whole, secrets), secrets);
   return line.length > max ? `${redactCutEdge(line.slice(0, max), secrets)}…` : line;
 }
 
