@@ -14,6 +14,7 @@ import { hasUsage, totalInputTokens } from './llm-dialects.js';
 import { isRateLimited, llmCalls } from './llm.js';
 import { costOf, type PriceOverrides } from './prices.js';
 import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
+import { pushAll, maxOf } from '../model/arrays.js';
 
 /**
  * Evaluates a budgets file over traces: the analysis behind `tracectl check`.
@@ -458,7 +459,7 @@ export class BudgetAccumulator implements MergeableAccumulator<CheckReport, Budg
           if (regression) rows.push(regression);
         }
       });
-      results.push(...rows);
+      pushAll(results, rows);
       const status: ResultStatus = rows.some((r) => r.status === 'fail') ? 'fail' : rows.some((r) => r.status === 'skip') ? 'skip' : 'pass';
       budgets.push({
         name: budget.name,
@@ -675,7 +676,7 @@ function traceValue(
       return { value: trace.durationMs > 0 ? counts.criticalMs / trace.durationMs : 0, sample: null };
     case 'llm': {
       if (llm === null || llm.calls === 0) return null;
-      if (metric.of === 'ttft') return llm.ttfts.length > 0 ? { value: Math.max(...llm.ttfts), sample: null } : null;
+      if (metric.of === 'ttft') return llm.ttfts.length > 0 ? { value: maxOf(llm.ttfts), sample: null } : null;
       if (metric.of === 'tokens_per_request') return { value: llm.tokens, sample: null };
       return llm.costUsd === null ? null : { value: llm.costUsd, sample: null };
     }

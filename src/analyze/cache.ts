@@ -5,6 +5,7 @@ import { compareText, median, percentile, sortedNumbers } from './stats.js';
 import { numberAttribute } from '../model/attributes.js';
 import { wallClockNs } from '../model/time.js';
 import { plural } from '../model/text.js';
+import { pushAll } from '../model/arrays.js';
 
 /**
  * The attributes that carry a hit/miss signal by default (DESIGN.md "Cache lookup"), in the
@@ -288,7 +289,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
     this.traces += state.traces;
     this.cachedExceedsInput += state.cachedExceedsInput;
     // Item order does not matter: the report sorts latencies before using them.
-    for (const { service, name, items } of state.lookups) this.lookupGroup(service, name).push(...items.map((l) => ({ ...l })));
+    for (const { service, name, items } of state.lookups) pushAll(this.lookupGroup(service, name), items.map((l) => ({ ...l })));
     for (const { source, count, example, exampleNs } of state.unreadable) this.addUnreadable(source, { count, example, exampleNs });
     for (const m of state.models) {
       const entry = this.models.get(m.model);

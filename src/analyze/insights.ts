@@ -8,6 +8,7 @@ import { CacheAccumulator, type CacheState } from './cache.js';
 import { criticalPath } from './critical-path.js';
 import { isTimeout, timeoutSuspect } from './errors.js';
 import { addExact, compareText, exactSum, QuantileSketch, type ExactSum, type SketchState } from './stats.js';
+import { pushAll } from '../model/arrays.js';
 
 /**
  * Performance anti-patterns found deterministically in a trace (docs/commands.md
@@ -332,11 +333,11 @@ export function findInsights(trace: Trace, options: InsightOptions = {}): Findin
     for (const f of repeats) if (wanted.has(f.pattern)) findings.push(f);
     if (wanted.has('sequential_calls')) {
       const inRepeats = new Set(repeats.flatMap((f) => f.spanIds));
-      findings.push(...sequentialCalls(parent, synchronous, below, inRepeats));
+      pushAll(findings, sequentialCalls(parent, synchronous, below, inRepeats));
     }
   }
-  if (wanted.has('repeated_call')) findings.push(...repeatedCalls(trace));
-  if (wanted.has('masked_timeout')) findings.push(...maskedTimeouts(trace));
+  if (wanted.has('repeated_call')) pushAll(findings, repeatedCalls(trace));
+  if (wanted.has('masked_timeout')) pushAll(findings, maskedTimeouts(trace));
   const order = new Map(trace.spans.map((s, i) => [s.spanId, i]));
   return findings.sort(
     (a, b) => INSIGHT_PATTERNS.indexOf(a.pattern) - INSIGHT_PATTERNS.indexOf(b.pattern) || (order.get(a.spanIds[0]!) ?? 0) - (order.get(b.spanIds[0]!) ?? 0),
@@ -478,7 +479,7 @@ export class InsightsAccumulator implements MergeableAccumulator<InsightsReport,
       exampleTraceIds: state.examples.map((e) => e[1]),
       evidence: state.examples[0]?.[2] ?? '',
     }));
-    if (this.cache) findings.push(...cacheFindings(this.cache, this.traces));
+    if (this.cache) pushAll(findings, cacheFindings(this.cache, this.traces));
     findings.sort(
       (a, b) =>
         b.savableMs.total - a.savableMs.total ||

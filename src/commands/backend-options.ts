@@ -138,6 +138,8 @@ export function timeWindow(opts: BackendOptions, io: Io): TimeWindow {
   if (opts.since !== undefined && opts.from !== undefined) throw new UsageError('--since and --from both set where the window starts: keep one');
   const endMs = opts.to === undefined ? io.now().getTime() : parseTimeOption('--to', opts.to);
   const startMs = opts.from === undefined ? endMs - durationOption('--since', opts.since ?? BACKEND_DEFAULTS.since) : parseTimeOption('--from', opts.from);
+  // Epoch seconds start at 0 (parseTimeOption); a --since reaching before that is no window either.
+  if (startMs < 0) throw new UsageError(`--since "${cleanText(opts.since ?? '')}" reaches back before 1970: accepted is up to ${Math.floor(endMs / 3_600_000)}h before the window's end`);
   if (startMs >= endMs) throw new UsageError(`the time window is empty: it starts (${new Date(startMs).toISOString()}) at or after it ends (${new Date(endMs).toISOString()})`);
   return { startMs, endMs };
 }

@@ -31,6 +31,13 @@ const DEFAULT_KEYS = ['min_samples', 'on_missing', 'regression'];
 const BUDGET_KEYS = ['name', 'select', 'assert', 'min_samples', 'on_missing', 'regression'];
 const SELECT_KEYS = ['service', 'name', 'kind', 'root', 'where'];
 
+/**
+ * What a budgets file may hold. Aliases let a small file name the same long list thousands
+ * of times (4,000 budgets through one alias to 4,000 conditions took 41 s and 1.8 GB), so the
+ * lists are bounded as they are expanded, far above what a CI gate needs.
+ */
+export const BUDGET_LIMITS = { budgets: 1000, conditions: 100, assertions: 100, aliases: 1000 };
+
 /** Parses and validates a budgets file; `file` is the name messages use. Throws `UsageError`. */
 export function parseBudgetFile(text: string, file: string): BudgetFile {
   const lines = new LineCounter();
@@ -40,6 +47,8 @@ export function parseBudgetFile(text: string, file: string): BudgetFile {
     throw new UsageError(`${file}:${lineOf(offset)}: ${message}`);
   };
   const firstError = doc.errors[0];
+  // The yaml parser recurses per level and reports the stack running out as an error of the text.
+  if (firstError && /call stack/i.test(firstError.message)) fail(firstError.pos[0], 'the YAML is nested too deeply to read: a budgets file needs only a few levels');
   if (firstError) fail(firstError.pos[0], `YAML syntax error: ${firstError.message.replace(/\s+/g, ' ').trim()}`);
 
   const reader = new NodeReader(doc, fail);
@@ -72,6 +81,7 @@ export function parseBudgetFile(text: string, file: string): BudgetFile {
   if (!isSeq(reader.resolve(list!.value))) fail(list!.offset, '"budgets" must be a list of budgets, each starting with "- name: …"');
   const items = (reader.resolve(list!.value) as { items: unknown[] }).items;
   if (items.length === 0) fail(list!.offset, '"budgets" is empty: a gate with nothing to check would always pass');
+  if (items.length > BUDGET_LIMITS.budgets) fail(list!.offset, `"budgets" lists ${items.length} budgets: at most ${BUDGET_LIMITS.budgets} are read; split the file`);
 
   const seen = new Map<string, number>();
   const budgets = items.map((item): Budget => {
@@ -91,6 +101,7 @@ export function parseBudgetFile(text: string, file: string): BudgetFile {
     const assertNode = reader.resolve(assertEntry!.value);
     const assertNodes = isSeq(assertNode) ? assertNode.items.map((n) => reader.resolve(n)) : [assertNode];
     if (assertNodes.length === 0) fail(assertEntry!.offset, `budget "${name}" has an empty "assert" list`);
+    if (assertNodes.length > BUDGET_LIMITS.assertions) fail(assertEntry!.offset, `budget "${name}" has ${assertNodes.length} assertions: at most ${BUDGET_LIMITS.assertions} are read`);
     const assertions = assertNodes.map((n) => {
       const textValue = reader.string(n, 'an assertion');
       return parseAssertion(textValue, lineOf(reader.offset(n) ?? assertEntry!.offset), file);
@@ -141,8 +152,10 @@ function readSelect(reader: NodeReader, value: unknown, fail: (offset: number | 
   const where = s.get('where');
   if (where) {
     const whereNode = reader.resolve(where.value);
-    const nodes = isSeq(whereNode) ? whereNode.items.map((n) => reader.resolve(n)) : [whereNode];
-    select.where = nodes.map((n) => {
+    const nodes = isSeq(whereNode) ? whereNode.items : [whereNode];
+    if (nodes.length > BUDGET_LIMITS.conditions) fail(where.offset, `"where" lists ${nodes.length} conditions: at most ${BUDGET_LIMITS.conditions} are read`);
+    select.where = nodes.map((item) => {
+      const n = reader.resolve(item);
       const expr = reader.string(n, 'a "where" condition');
       try {
         return parseCondition(expr);
@@ -152,7 +165,7 @@ function readSelect(reader: NodeReader, value: unknown, fail: (offset: number | 
       }
     });
   }
-  return { select, selectText: (s.node as { toJSON(): Record<string, unknown> }).toJSON() };
+  return { select, selectText: reader.plain(s.node, value) };
 }
 
 interface Entry {
@@ -172,6 +185,16 @@ class NodeReader {
     if (value === null || value === undefined) return null;
     if (isAlias(value)) return (value.resolve(this.doc) as Node | undefined) ?? null;
     return value as Node;
+  }
+
+  /** A node as plain values, its aliases expanded within `BUDGET_LIMITS.aliases` (yaml's own guard). */
+  plain(node: Node, at: unknown): Record<string, unknown> {
+    try {
+      return node.toJS(this.doc, { maxAliasCount: BUDGET_LIMITS.aliases }) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      return this.fail(this.offset(this.resolve(at)), `aliases here expand to more than yaml's limit of ${BUDGET_LIMITS.aliases} nodes: write the list out, or make it shorter`);
+    }
   }
 
   offset(node: unknown): number | undefined {

@@ -3,7 +3,7 @@ import { viewTrace } from '../analyze/trace-view.js';
 import { InputError, UsageError } from '../model/errors.js';
 import type { Io } from '../io.js';
 import { parseTraceIdInput } from '../model/ids.js';
-import { renderJson, showJson } from '../report/json.js';
+import { showJsonChunks } from '../report/json.js';
 import { cleanText } from '../report/sanitize.js';
 import { renderWaterfall, type WaterfallOptions } from '../report/waterfall.js';
 import { findInsights } from '../analyze/insights.js';
@@ -38,7 +38,7 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   }
   const view = viewTrace(trace);
   const url = webUrlOf(backend)?.(trace.traceId) ?? null;
-  if (opts.json) io.stdout.write(renderJson(showJson(view, url)));
+  if (opts.json) for (const chunk of showJsonChunks(view, url)) io.stdout.write(chunk);
   else {
     const options: WaterfallOptions = { depth: opts.depth, attrs: opts.attrs, expand: opts.expand };
     if (opts.insights) options.insights = findInsights(trace);

@@ -3,6 +3,7 @@ import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
 import { isRecord, type JsonObject } from './json-values.js';
 import { plural } from '../model/text.js';
+import { pushAll } from '../model/arrays.js';
 
 /**
  * The SDK console exporters' output: Python's `ConsoleSpanExporter` (pretty JSON objects one
@@ -53,8 +54,8 @@ export function decodeConsoleText(text: string): Decoded {
     }
     if (end >= 0 && isConsoleSpan(parsed)) {
       const decoded = decodeConsoleSpan(parsed);
-      spans.push(...decoded.spans);
-      warnings.push(...decoded.warnings);
+      pushAll(spans, decoded.spans);
+      pushAll(warnings, decoded.warnings);
       i = end + 1;
     } else {
       // Not a span object: skip the rest of its line.

@@ -7,6 +7,7 @@ import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from './otlp-proto.js';
 import { decodeZipkinJson, isZipkinPayload } from './zipkin-json.js';
 import { plural } from '../model/text.js';
 import { decodeConsoleSpan, decodeConsoleText, isConsoleSpan, looksLikeConsoleText } from './console.js';
+import { pushAll } from '../model/arrays.js';
 
 interface JsonDecoder {
   /** A structural guard: true when the parsed JSON has this format's shape. */
@@ -54,6 +55,8 @@ export interface DecodeTally {
   lines: number;
   malformed: number[];
   unknown: number[];
+  /** Lines longer than `inputLimits.lineBytes`, skipped unread. */
+  overlong: number[];
   /** Decoders' warnings about single spans, by line. */
   lineWarnings: { line: number; text: string }[];
   /** Warnings about a whole document, already naming the input. */
@@ -75,6 +78,17 @@ export interface DecodedInput extends DecodeSummary {
   spans: SpanRecord[];
 }
 
+/**
+ * What one input may make tracectl hold at once. A JSON document (or protobuf message) is
+ * held whole to be parsed, and V8 cannot make a string over 512 MiB of it, so a bigger one is
+ * refused as it is read, not once it has filled memory (`/dev/zero`, a gzip bomb). A JSON
+ * line is held until its end, so a longer one is skipped as it streams by, with a warning.
+ * Settable for tests only.
+ */
+export const inputLimits = { documentBytes: 512 * 2 ** 20, lineBytes: 512 * 2 ** 20 };
+
+const mib = (bytes: number): string => (bytes >= 2 ** 20 ? `${Math.round(bytes / 2 ** 20)} MiB` : `${bytes} bytes`);
+
 const NOT_TRACES = 'not a trace file: expected OTLP, Jaeger or Zipkin JSON, or OTLP protobuf';
 
 /** Decodes one input held in memory (a file's bytes, already gunzipped) whatever its format. */
@@ -93,8 +107,9 @@ export function decodeInput(bytes: Uint8Array, name: string, options: DecodeOpti
  * - OTLP protobuf, and JSON documents (one per input, possibly pretty-printed), are held
  *   and decoded whole at the end;
  * - JSON lines are decoded line by line. An input is taken for JSON lines when its first
- *   line is a complete JSON value on its own; a first line that is not is one broken
- *   document (truncated, most likely), which is an error rather than a warning.
+ *   line is a complete JSON value on its own, or when it is not (truncated) but the two
+ *   lines after it are (`jsonLinesVerdict`); the bad first line is then skipped and
+ *   counted as any other. Otherwise the input is one document, and a broken one is an error.
  *
  * Malformed lines are skipped and counted (`--strict` makes the first fatal); lines of
  * OTLP metrics or logs are skipped and counted apart.
@@ -103,11 +118,15 @@ export class InputDecoder {
   private mode: 'undecided' | 'lines' | 'whole';
   /** Bytes held while undecided or for a whole document. */
   private held: Buffer[] = [];
+  private heldBytes = 0;
   /** The unfinished last line, in pieces, in lines mode. */
   private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** In lines mode: the current line is over `inputLimits.lineBytes` and is passed over to its end. */
+  private skippingLine = false;
   /** While undecided: the first significant byte was `{` or `[`. */
   private sawOpener = false;
-  private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
+  private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], overlong: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
 
   constructor(
     private readonly name: string,
@@ -121,7 +140,25 @@ export class InputDecoder {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.mode === 'lines') return this.consumeLines(bytes);
     this.held.push(bytes);
+    this.heldBytes += bytes.length;
     if (this.mode === 'undecided') this.decide(bytes);
+    // Emptied when the first line made it JSON lines.
+    if (this.held.length > 0 && this.heldBytes > inputLimits.documentBytes) this.overDocumentLimit();
+  }
+
+  /**
+   * More bytes held than a document may have. Still undecided with no line ended, it may be
+   * JSON lines whose first line is that long: that line is skipped as any over-long one, and
+   * if the input ends there, it was the one document too large to read.
+   */
+  private overDocumentLimit(): void {
+    if (this.mode === 'undecided' && this.sawOpener && !this.held.some((b) => b.includes(0x0a))) {
+      this.mode = 'lines';
+      this.held = [];
+      this.skippingLine = true;
+      return;
+    }
+    throw new InputError(`${this.name}: a single document over ${mib(inputLimits.documentBytes)} cannot be read; export JSON lines instead`);
   }
 
   end(): DecodeSummary {
@@ -131,11 +168,24 @@ export class InputDecoder {
   /** Ends the input, keeping what there is to tell by line number (see `DecodeTally`). */
   finish(): DecodeTally {
     if (this.mode === 'lines') {
+      if (this.skippingLine && this.tally.lines === 0) {
+        throw new InputError(`${this.name}: a single document over ${mib(inputLimits.documentBytes)} cannot be read; export JSON lines instead`);
+      }
+      if (this.skippingLine) this.overlongLine();
       if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
       this.carry = [];
+      this.carryBytes = 0;
+      this.skippingLine = false;
     } else {
-      this.decodeWhole(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held));
+      const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
       this.held = [];
+      // Too short to decide while reading: a bad first line and one good line after it.
+      if (this.mode === 'undecided' && this.sawOpener && jsonLinesVerdict(bytes, true) === true) {
+        this.mode = 'lines';
+        this.consumeLines(bytes);
+        return this.finish();
+      }
+      this.decodeWhole(bytes);
     }
     return this.tally;
   }
@@ -177,20 +227,48 @@ export class InputDecoder {
   private consumeLines(bytes: Buffer): void {
     let start = 0;
     let newline = bytes.indexOf(0x0a);
+    if (this.skippingLine) {
+      if (newline < 0) return;
+      this.overlongLine();
+      this.skippingLine = false;
+      start = newline + 1;
+      newline = bytes.indexOf(0x0a, start);
+    }
     if (newline >= 0 && this.carry.length > 0) {
-      this.carry.push(bytes.subarray(0, newline));
-      this.line(Buffer.concat(this.carry).toString('utf8'));
+      if (this.carryBytes + newline - start > inputLimits.lineBytes) this.overlongLine();
+      else {
+        this.carry.push(bytes.subarray(start, newline));
+        this.line(Buffer.concat(this.carry).toString('utf8'));
+      }
       this.carry = [];
+      this.carryBytes = 0;
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
     while (newline >= 0) {
-      this.line(bytes.toString('utf8', start, newline));
+      if (newline - start > inputLimits.lineBytes) this.overlongLine();
+      else this.line(bytes.toString('utf8', start, newline));
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
+    if (start === bytes.length) return;
+    this.carryBytes += bytes.length - start;
+    if (this.carryBytes > inputLimits.lineBytes) {
+      // Dropped as it comes: the line cannot be parsed, and holding it is what would hurt.
+      this.carry = [];
+      this.carryBytes = 0;
+      this.skippingLine = true;
+      return;
+    }
     // Copied: the chunk's buffer may be reused by the stream that produced it.
-    if (start < bytes.length) this.carry.push(Buffer.from(bytes.subarray(start)));
+    this.carry.push(Buffer.from(bytes.subarray(start)));
+  }
+
+  /** Counts the line just passed over for its length (`--strict`: stops there). */
+  private overlongLine(): void {
+    const lineNumber = ++this.tally.lines;
+    if (this.options.strict) throw new InputError(`${this.name}:${lineNumber}: a JSON line over ${mib(inputLimits.lineBytes)} (--strict); drop --strict to skip such lines`);
+    this.tally.overlong.push(lineNumber);
   }
 
   private line(text: string): void {
@@ -269,34 +347,53 @@ export function describeTallies(name: string, parts: readonly DecodeTally[]): De
   const warnings: string[] = [];
   const malformed: number[] = [];
   const unknown: number[] = [];
+  const overlong: number[] = [];
   let format: InputFormat | null = null;
   let otherSignalLines = 0;
   let offset = 0;
   for (const part of parts) {
     format ??= part.format;
     otherSignalLines += part.otherSignalLines;
-    warnings.push(...part.warnings);
+    pushAll(warnings, part.warnings);
     for (const { line, text } of part.lineWarnings) warnings.push(`${name}:${offset + line}: ${text}`);
     for (const line of part.malformed) malformed.push(offset + line);
     for (const line of part.unknown) unknown.push(offset + line);
+    for (const line of part.overlong) overlong.push(offset + line);
     offset += part.lines;
   }
   if (malformed.length > 0) warnings.push(`${name}: skipped ${plural(malformed.length, 'malformed line')} (${lineList(malformed)})`);
+  if (overlong.length > 0) warnings.push(`${name}: skipped ${plural(overlong.length, 'line')} over ${mib(inputLimits.lineBytes)}, too long to read (${lineList(overlong)})`);
   if (unknown.length > 0) warnings.push(`${name}: skipped ${plural(unknown.length, 'line')} of no known trace format (${lineList(unknown)})`);
   return { format, warnings, otherSignalLines };
 }
 
 /**
  * Whether bytes from the start of an input are JSON lines: the first line is a complete JSON
- * value on its own. Undefined while the first line has not ended.
+ * value on its own. A first line that is not (truncated, most likely) is still JSON lines
+ * when the two lines after it are complete objects or arrays on their own: inside one
+ * pretty-printed document only an array's last element can be, and the line after it closes
+ * the array. Undefined while the lines that decide have not ended; `ended` says no more
+ * bytes will come, so a line that is missing cannot arrive.
  */
-export function jsonLinesVerdict(bytes: Buffer): boolean | undefined {
+export function jsonLinesVerdict(bytes: Buffer, ended = false): boolean | undefined {
   const first = firstSignificant(bytes);
   if (first === undefined) return undefined;
-  const newline = bytes.indexOf(0x0a, first);
-  if (newline < 0) return undefined;
   // Protobuf starts with 0x0a (a newline to a text reader): tell them apart by control bytes too.
-  return looksLikeText(bytes) && (bytes[first] === 0x7b || bytes[first] === 0x5b) && parses(bytes.toString('utf8', first, newline));
+  if (!looksLikeText(bytes) || (bytes[first] !== 0x7b && bytes[first] !== 0x5b)) return false;
+  let newline = bytes.indexOf(0x0a, first);
+  if (newline < 0) return ended ? false : undefined;
+  if (parses(bytes.toString('utf8', first, newline))) return true;
+  for (let wanted = 2; wanted > 0; wanted--) {
+    const start = firstSignificant(bytes.subarray(newline + 1), false);
+    if (start === undefined) return ended && wanted < 2 ? true : ended ? false : undefined;
+    const lineStart = newline + 1 + start;
+    newline = bytes.indexOf(0x0a, lineStart);
+    if (newline < 0 && !ended) return undefined;
+    const line = bytes.toString('utf8', lineStart, newline < 0 ? bytes.length : newline);
+    if ((line[0] !== '{' && line[0] !== '[') || !parses(line)) return false;
+    if (newline < 0) return true;
+  }
+  return true;
 }
 
 function decodePayload(payload: unknown, name: string, forced: InputFormat | undefined): { format: InputFormat; decoded: Decoded } {

@@ -7,6 +7,13 @@ import { decodeResourceSpans } from './otlp-json.js';
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 
 /**
+ * The depth of AnyValue nesting read, as the JSON decoder reads it (otlp-json.ts
+ * MAX_VALUE_DEPTH): values deeper are read as null.
+ */
+const MAX_VALUE_DEPTH = 64;
+
+
+/**
  * Field numbers from opentelemetry-proto: trace/v1/trace.proto, common/v1/common.proto and
  * resource/v1/resource.proto. Only the fields tracectl reads are declared; the decoder skips
  * the rest. Field names are the protojson (camelCase) names, so `toObject` yields the shape
@@ -25,7 +32,7 @@ const descriptor: protobuf.INamespace = {
         instrumentationLibrarySpans: repeated('InstrumentationLibrarySpans', 1000),
       },
     },
-    Resource: { fields: { attributes: repeated('KeyValue', 1) } },
+    Resource: { fields: { attributes: repeated('KeyValue0', 1) } },
     ScopeSpans: { fields: { spans: repeated('Span', 2) } },
     InstrumentationLibrarySpans: { fields: { spans: repeated('Span', 2) } },
     Span: {
@@ -37,7 +44,7 @@ const descriptor: protobuf.INamespace = {
         kind: { type: 'int32', id: 6 },
         startTimeUnixNano: { type: 'fixed64', id: 7 },
         endTimeUnixNano: { type: 'fixed64', id: 8 },
-        attributes: repeated('KeyValue', 9),
+        attributes: repeated('KeyValue0', 9),
         events: repeated('Event', 11),
         links: repeated('Link', 13),
         status: { type: 'Status', id: 15 },
@@ -47,27 +54,51 @@ const descriptor: protobuf.INamespace = {
       fields: {
         timeUnixNano: { type: 'fixed64', id: 1 },
         name: { type: 'string', id: 2 },
-        attributes: repeated('KeyValue', 3),
+        attributes: repeated('KeyValue0', 3),
       },
     },
     Link: { fields: { traceId: { type: 'bytes', id: 1 }, spanId: { type: 'bytes', id: 2 } } },
     Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
-    KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
-    AnyValue: {
+    ...anyValueTypes(),
+  },
+};
+
+/**
+ * AnyValue, ArrayValue, KeyValueList and KeyValue once per nesting level, numbered, down to
+ * MAX_VALUE_DEPTH, where an AnyValue with no fields stands: protobufjs skips what it holds by
+ * its length instead of decoding it. So a value nested 48 (or 48,000) levels deep cannot take
+ * the decoder past its recursion limit and lose the whole file (the limit, 100 messages deep,
+ * is raised to cover these levels in `tracesDataType`).
+ */
+function anyValueTypes(): Record<string, protobuf.AnyNestedObject> {
+  const types: Record<string, protobuf.AnyNestedObject> = { [`AnyValue${MAX_VALUE_DEPTH}`]: { fields: {} } };
+  for (let depth = 0; depth < MAX_VALUE_DEPTH; depth++) {
+    const below = depth + 1;
+    types[`KeyValue${depth}`] = { fields: { key: { type: 'string', id: 1 }, value: { type: `AnyValue${depth}`, id: 2 } } };
+    types[`AnyValue${depth}`] = {
       fields: {
         stringValue: { type: 'string', id: 1 },
         boolValue: { type: 'bool', id: 2 },
         intValue: { type: 'int64', id: 3 },
         doubleValue: { type: 'double', id: 4 },
-        arrayValue: { type: 'ArrayValue', id: 5 },
-        kvlistValue: { type: 'KeyValueList', id: 6 },
+        arrayValue: { type: `ArrayValue${depth}`, id: 5 },
+        kvlistValue: { type: `KeyValueList${depth}`, id: 6 },
         bytesValue: { type: 'bytes', id: 7 },
       },
-    },
-    ArrayValue: { fields: { values: repeated('AnyValue', 1) } },
-    KeyValueList: { fields: { values: repeated('KeyValue', 1) } },
-  },
-};
+    };
+    types[`ArrayValue${depth}`] = { fields: { values: repeated(`AnyValue${below}`, 1) } };
+    types[`KeyValueList${depth}`] = { fields: { values: repeated(`KeyValue${below}`, 1) } };
+  }
+  // The deepest KeyValue list holds keys whose values are past the depth.
+  types[`KeyValue${MAX_VALUE_DEPTH}`] = { fields: { key: { type: 'string', id: 1 }, value: { type: `AnyValue${MAX_VALUE_DEPTH}`, id: 2 } } };
+  return types;
+}
+
+/**
+ * Messages deep: TracesData → … → Span → Event → KeyValue, then up to three per AnyValue level
+ * (AnyValue → KeyValueList → KeyValue), and room to spare.
+ */
+const RECURSION_LIMIT = 16 + 3 * MAX_VALUE_DEPTH;
 
 let tracesData: protobuf.Type | undefined;
 
@@ -77,7 +108,10 @@ let tracesData: protobuf.Type | undefined;
  */
 function tracesDataType(): protobuf.Type {
   if (tracesData === undefined) {
-    const { Root } = createRequire(import.meta.url)('protobufjs/light.js') as typeof protobuf;
+    const { Root, Reader, util } = createRequire(import.meta.url)('protobufjs/light.js') as typeof protobuf;
+    // Decoding and toObject each check the depth against these (util/minimal.js: 100).
+    Reader.recursionLimit = Math.max(Reader.recursionLimit, RECURSION_LIMIT);
+    (util as { recursionLimit: number }).recursionLimit = Math.max((util as { recursionLimit: number }).recursionLimit, RECURSION_LIMIT);
     tracesData = Root.fromJSON(descriptor).lookupType('TracesData');
   }
   return tracesData;

@@ -11,6 +11,7 @@ import { readBlock, scanBytes, type BlockLinks, type BlockResult, type BlockTask
 import { openInput, type InputSource } from '../sources/files.js';
 import type { ReadPlan, ReadReport } from './plan.js';
 import { inputNote, lateSpansWarning } from './stream.js';
+import { pushAll } from '../model/arrays.js';
 
 /** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
 export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
@@ -85,7 +86,7 @@ export async function readBlocks(
       }
     }
     const summary = describeTallies(input.name, tallies);
-    warnings.push(...summary.warnings);
+    pushAll(warnings, summary.warnings);
     notes.push(inputNote(input.name, summary, spans));
   });
   notes.push(`read in ${blocks.length} blocks on as many threads`);

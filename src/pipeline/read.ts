@@ -11,6 +11,7 @@ import { expandSources, type InputContext } from '../sources/files.js';
 import { emptyReport, type Read, type ReadPlan, type ReadReport } from './plan.js';
 import { selectsFileTrace } from './select.js';
 import { streamTraces, type StreamOnly } from './stream.js';
+import { pushAll } from '../model/arrays.js';
 
 /** What the pipeline needs of its caller: inputs to open, and where live backend output goes. */
 export interface ReadContext extends InputContext {
@@ -41,9 +42,22 @@ export async function eachSelectedTrace(plan: ReadPlan, ctx: ReadContext, onTrac
     return report;
   }
   const selects = selectsFileTrace(plan);
-  return streamTraces(plan, await expandSources(plan.sources, ctx), (trace) => {
+  return streamFiles(plan, plan.sources, ctx, (trace) => {
     if (selects(trace)) onTrace(trace);
   });
+}
+
+/** `streamTraces` over the named sources, with what expanding them had to say told first. */
+async function streamFiles(
+  plan: Pick<ReadPlan, 'format' | 'strict' | 'window'>,
+  sources: readonly string[],
+  ctx: InputContext,
+  onTrace: (trace: Trace) => void,
+  only?: StreamOnly,
+): Promise<ReadReport> {
+  const warnings: string[] = [];
+  const report = await streamTraces(plan, await expandSources(sources, ctx, warnings), onTrace, only);
+  return { ...report, warnings: [...warnings, ...report.warnings] };
 }
 
 /**
@@ -59,18 +73,19 @@ export async function analyzeSelectedTraces<K extends AnalysisName>(
 ): Promise<Read<AnalysisResult<K>>> {
   const accumulator = startAnalysis(analysis);
   if (plan.backend === null) {
-    const inputs = await expandSources(plan.sources, ctx);
+    const expanding: string[] = [];
+    const inputs = await expandSources(plan.sources, ctx, expanding);
     if (!plan.strict && plan.jobs !== 1) {
       const { readInParallel } = await import('./parallel.js');
       // The worker starts the analysis by name: which one does not matter to the reading.
       const report = await readInParallel(plan, inputs, analysis as AnalysisSpec, accumulator);
-      if (report !== null) return { value: accumulator.result(), ...report };
+      if (report !== null) return { value: accumulator.result(), ...report, warnings: [...expanding, ...report.warnings] };
     }
     const selects = selectsFileTrace(plan);
     const report = await streamTraces(plan, inputs, (trace) => {
       if (selects(trace)) accumulator.add(trace);
     });
-    return { value: accumulator.result(), ...report };
+    return { value: accumulator.result(), ...report, warnings: [...expanding, ...report.warnings] };
   }
   const report = await eachSelectedTrace(plan, ctx, (trace) => accumulator.add(trace), selection);
   return { value: accumulator.result(), ...report };
@@ -91,7 +106,7 @@ export async function traceById(plan: ReadPlan, input: string, ctx: ReadContext)
       if (decoded === null || decoded.spans.length === 0) {
         throw new InputError(`trace ${id} not found in ${b.label}; check the id, or run "tracectl find" with the same --backend to list traces`);
       }
-      report.warnings.push(...decoded.warnings.map((w) => `${b.label}: ${w}`));
+      pushAll(report.warnings, decoded.warnings.map((w) => `${b.label}: ${w}`));
       return findTrace(buildTraces(decoded.spans), input);
     });
     return { value, ...report };
@@ -101,15 +116,26 @@ export async function traceById(plan: ReadPlan, input: string, ctx: ReadContext)
   const short = input.trim().length <= 16;
   const low = id.slice(16);
   const matches = (traceId: string): boolean => traceId === id || (short && traceId.slice(16) === low);
-  // A line can only hold the trace if it holds its id as hex (either case) or, as Tempo
-  // writes ids, base64; the lower half is enough to test for hex. Only that trace's spans are
-  // kept, so it can be held whole however far apart they are (an unbounded window).
-  const bytes = Buffer.from(id, 'hex');
-  const needles = [low, low.toUpperCase(), ...(short ? [] : [bytes.toString('base64'), bytes.toString('base64url')])];
-  const only: StreamOnly = { traceFilter: matches, lineFilter: (line) => needles.some((n) => line.includes(n)) };
+  const only: StreamOnly = { traceFilter: matches, lineFilter: traceLineFilter(id, short) };
   const found: Trace[] = [];
-  const report = await streamTraces({ ...plan, window: Infinity }, await expandSources(plan.sources, ctx), (trace) => found.push(trace), only);
+  const report = await streamFiles({ ...plan, window: Infinity }, plan.sources, ctx, (trace) => found.push(trace), only);
   return { value: findTrace(found, input), ...report };
+}
+
+/**
+ * A cheap test that a JSON line may hold the trace, before it is parsed: it must hold the
+ * id's hex as the decoder accepts it (model/ids.ts: either case, leading zeros optional, so
+ * Zipkin's `abc123` is `0…0abc123`) or, as Tempo writes ids, its base64. The significant
+ * digits are enough: every accepted spelling contains them. A 16-digit id also names the
+ * 128-bit traces whose lower half it is, so only that half is required then.
+ */
+export function traceLineFilter(id: string, short: boolean): (line: string) => boolean {
+  const digits = (short ? id.slice(16) : id).replace(/^0+/, '') || '0';
+  // Hex digits only, so the pattern is literal; `i` covers every mix of cases.
+  const hex = new RegExp(digits, 'i');
+  const bytes = Buffer.from(id, 'hex');
+  const base64 = short ? [] : [bytes.toString('base64'), bytes.toString('base64url')];
+  return (line) => hex.test(line) || base64.some((b) => line.includes(b));
 }
 
 /** `tracectl services`: what the backend lists, or the services in the files (unsorted). */
@@ -121,7 +147,7 @@ export async function readServices(plan: ReadPlan, ctx: ReadContext): Promise<Re
     return { value, ...report };
   }
   const names = new Set<string>();
-  const report = await streamTraces(plan, await expandSources(plan.sources, ctx), (t) => t.spans.forEach((s) => names.add(s.service)));
+  const report = await streamFiles(plan, plan.sources, ctx, (t) => t.spans.forEach((s) => names.add(s.service)));
   return { value: [...names], ...report };
 }
 
@@ -134,14 +160,14 @@ export async function readOperations(plan: ReadPlan, service: string, ctx: ReadC
     return { value, ...report };
   }
   const names = new Set<string>();
-  const report = await streamTraces(plan, await expandSources(plan.sources, ctx), (t) => t.spans.forEach((s) => s.service === service && names.add(s.name)));
+  const report = await streamFiles(plan, plan.sources, ctx, (t) => t.spans.forEach((s) => s.service === service && names.add(s.name)));
   return { value: [...names], ...report };
 }
 
 /** Every trace of the inputs, held at once: for tests and inputs that fit in memory. */
 export async function loadTraces(sources: readonly string[], ctx: InputContext, plan: Partial<Pick<ReadPlan, 'format' | 'strict'>> = {}): Promise<Read<Trace[]>> {
   const traces: Trace[] = [];
-  const report = await streamTraces({ strict: false, ...plan, window: Infinity }, await expandSources(sources, ctx), (trace) => traces.push(trace));
+  const report = await streamFiles({ strict: false, ...plan, window: Infinity }, sources, ctx, (trace) => traces.push(trace));
   return { value: traces, ...report };
 }
 
@@ -193,7 +219,7 @@ async function searchBackend(
   };
   if (rank !== undefined) search.rank = rank;
   const result = await backend.search(search);
-  report.warnings.push(...result.warnings.map((w) => `${backend.label}: ${w}`));
+  pushAll(report.warnings, result.warnings.map((w) => `${backend.label}: ${w}`));
   if (result.truncated) {
     report.warnings.push(
       `${backend.label}: the search reached --max-traces ${config.maxTraces}, so more traces may match than the ${config.maxTraces} analyzed (narrow the filters or the time window, or raise --max-traces)`,

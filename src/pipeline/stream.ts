@@ -5,6 +5,7 @@ import type { Trace } from '../model/span.js';
 import { plural } from '../model/text.js';
 import type { InputSource } from '../sources/files.js';
 import type { ReadPlan, ReadReport } from './plan.js';
+import { pushAll } from '../model/arrays.js';
 
 /** What a read of files may narrow beyond the plan: only some traces' spans, only some lines. */
 export interface StreamOnly {
@@ -48,7 +49,7 @@ export async function streamTraces(
       warnings.push(`${input.name}: skipped, not a trace file (found in directory ${input.directory})`);
       continue;
     }
-    warnings.push(...summary.warnings);
+    pushAll(warnings, summary.warnings);
     notes.push(inputNote(input.name, summary, spans));
   }
   assembler.flush();

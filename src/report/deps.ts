@@ -151,30 +151,36 @@ function treeLines(map: DependencyMap): TreeLine[] {
 
   interface Item {
     edge: DependencyEdge;
-    /** For each ancestor level below the root: whether it was the last of its siblings. */
+    /**
+     * For the nearest MAX_GUIDES levels above and this one: whether each was the last of its
+     * siblings. Only as many as are drawn, so a 100,000-deep chain costs linear time.
+     */
     lastFlags: boolean[];
+    /** Levels below the root, this one included. */
+    depth: number;
   }
   const expand = (root: ServiceNode): void => {
     lines.push({ prefix: '', name: root.name, notes: rootNotes(root), edge: null, root: true });
     shown.add(root.name);
     expanded.add(root.name);
     const stack: Item[] = [];
-    const pushChildren = (service: string, lastFlags: boolean[]): void => {
+    const pushChildren = (service: string, lastFlags: boolean[], depth: number): void => {
       const children = outgoing.get(service) ?? [];
-      for (let i = children.length - 1; i >= 0; i--) stack.push({ edge: children[i]!, lastFlags: [...lastFlags, i === children.length - 1] });
+      const kept = lastFlags.slice(-MAX_GUIDES);
+      for (let i = children.length - 1; i >= 0; i--) stack.push({ edge: children[i]!, lastFlags: [...kept, i === children.length - 1], depth: depth + 1 });
     };
-    pushChildren(root.name, []);
+    pushChildren(root.name, [], 0);
     while (stack.length > 0) {
-      const { edge, lastFlags } = stack.pop()!;
+      const { edge, lastFlags, depth } = stack.pop()!;
       const callee = nodes.get(edge.to);
       const notes = edgeNotes(edge, callee);
       const hasChildren = (outgoing.get(edge.to)?.length ?? 0) > 0;
       if (hasChildren && expanded.has(edge.to)) notes.push('above');
-      lines.push({ prefix: guides(lastFlags), name: edge.to, notes, edge, root: false });
+      lines.push({ prefix: guides(lastFlags, depth), name: edge.to, notes, edge, root: false });
       shown.add(edge.to);
       if (hasChildren && !expanded.has(edge.to)) {
         expanded.add(edge.to);
-        pushChildren(edge.to, lastFlags);
+        pushChildren(edge.to, lastFlags, depth);
       }
     }
   };
@@ -204,12 +210,15 @@ function edgeNotes(edge: DependencyEdge, callee: ServiceNode | undefined): Note[
   return [];
 }
 
-/** `│   ├─→ ` for a child whose ancestors' last-sibling flags are `lastFlags` (its own last). */
-function guides(lastFlags: readonly boolean[]): string {
+/**
+ * `│   ├─→ ` for a line `depth` levels below the root, from the last-sibling flags of the
+ * levels drawn (its own last; see `Item`); past MAX_GUIDES levels the rest is a count.
+ */
+function guides(lastFlags: readonly boolean[], depth: number): string {
   const own = lastFlags[lastFlags.length - 1] ? '└─→ ' : '├─→ ';
   const above = lastFlags.slice(0, -1).map((last) => (last ? '    ' : '│   '));
-  if (above.length <= MAX_GUIDES) return above.join('') + own;
-  const hidden = above.length - (MAX_GUIDES - 2);
+  if (depth - 1 <= MAX_GUIDES) return above.join('') + own;
+  const hidden = depth - 1 - (MAX_GUIDES - 2);
   return `┆${hidden}┆ ${above.slice(-(MAX_GUIDES - 2)).join('')}${own}`;
 }
 

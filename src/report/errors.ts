@@ -2,6 +2,7 @@ import type { ErrorReport, ErrorRootGroup } from '../analyze/errors.js';
 import { cleanAndTruncate, cleanText } from './sanitize.js';
 import { padStart, palette, type Palette, type RenderContext } from './style.js';
 import type { ErrorsJson } from './json-contract.js';
+import { maxOf } from '../model/arrays.js';
 
 /** `errors --json` (DESIGN.md contract): `{traces, failedTraces, roots[]}` and the counts behind them. */
 export function errorsJson(report: ErrorReport): ErrorsJson {
@@ -58,7 +59,7 @@ export function renderErrors(report: ErrorReport, ctx: RenderContext): string {
   const lines: string[] = [header(report, p)];
   if (report.roots.length === 0) return `${lines.join('\n')}\n`;
 
-  const countWidth = Math.max(...report.roots.map((g) => String(g.count).length));
+  const countWidth = maxOf(report.roots.map((g) => String(g.count).length));
   const indent = ' '.repeat(countWidth + 3);
   const room = ctx.tty ? Math.max(20, ctx.width - indent.length) : PIPED_MAX;
   const fit = (text: string, max: number): string => (ctx.tty ? clip(text, Math.max(1, max)) : cleanAndTruncate(text, PIPED_MAX));

@@ -20,12 +20,14 @@ export function formatUsd(usd: number | null): string {
   return `$${Math.round(usd).toLocaleString('en-US')}`;
 }
 
-/** Token counts: `850`, `12.3k`, `4.1M`. */
+/** Token counts: `850`, `12.3k`, `4.1M`, `2.5B`; absurd ones (a producer's `1e308`) as `1.0e308`, not 300 digits. */
 export function formatTokens(n: number): string {
   if (!Number.isFinite(n)) return '-';
   if (n < 1000) return String(Math.round(n));
   if (n < 1e6) return `${+(n / 1000).toFixed(n < 10_000 ? 2 : 1)}k`;
-  return `${+(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  if (n < 1e9) return `${+(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  if (n < 1e12) return `${+(n / 1e9).toFixed(n < 1e10 ? 2 : 1)}B`;
+  return n.toExponential(1).replace('e+', 'e');
 }
 
 /**

@@ -10,6 +10,7 @@ import { cutToWidth, displayWidth, padEnd, padStart, palette, visibleLength, typ
 import { traceStart } from '../model/time.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
+import { pushAll, maxOf } from '../model/arrays.js';
 
 export interface WaterfallOptions {
   /** Show spans down to this many levels (1 = roots only). */
@@ -71,8 +72,8 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   const flagged = new Set((options.insights ?? []).flatMap((f) => f.spanIds));
   const layout = columnLayout(
     ctx.width,
-    Math.max(4, ...rows.map((r) => displayWidth(cleanText(`${r.guides}${labelOf(r)}`)))),
-    Math.max(7, ...services.map((s) => displayWidth(cleanText(s)))),
+    maxOf(rows.map((r) => displayWidth(cleanText(`${r.guides}${labelOf(r)}`))), 4),
+    maxOf(services.map((s) => displayWidth(cleanText(s))), 7),
   );
   const { labelWidth, serviceWidth, barWidth } = layout;
   const serviceCell = (text: string): string => (layout.service ? `${padEnd(text, serviceWidth)} ` : '');
@@ -106,12 +107,12 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
       const room = ctx.tty ? Math.max(8, ctx.width - indent.length - 2 - more.length) : 2000;
       out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', room)}${more}`));
     }
-    if (options.attrs && row.spans.length === 1) out.push(...attributeLines(first, indent, ctx, p));
+    if (options.attrs && row.spans.length === 1) pushAll(out, attributeLines(first, indent, ctx, p));
   }
   out.push('');
   const legend = [`${MARK_CRITICAL} on the critical path (${BAR_CRITICAL} its time there)`, `${MARK_ERROR} error`, `${BAR_SPAN} span time`];
   if (options.insights !== undefined) legend.push(`${MARK_INSIGHT} in an anti-pattern (below)`);
-  out.push(...wrapParts(legend, ctx.width).map((line) => p.dim(cutToWidth(line, ctx.width))));
+  pushAll(out, wrapParts(legend, ctx.width).map((line) => p.dim(cutToWidth(line, ctx.width))));
   const text = `${out.join('\n')}\n`;
   return options.insights === undefined ? text : `${text}\n${renderTraceInsights(trace.traceId, options.insights, ctx)}`;
 }

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../model/errors.js';
@@ -33,9 +33,10 @@ const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|otlp)(\.gz)?$/i;
 
 /**
  * Expands the sources a user named: files as they are, directories recursively (trace
- * files only, in name order), `-` as stdin.
+ * files only, in name order, symlinks followed), `-` as stdin. What the walk passed over
+ * (a symlink loop, a broken symlink) is added to `warnings`.
  */
-export async function expandSources(args: readonly string[], ctx: InputContext): Promise<InputSource[]> {
+export async function expandSources(args: readonly string[], ctx: InputContext, warnings: string[] = []): Promise<InputSource[]> {
   const sources: InputSource[] = [];
   for (const arg of args) {
     if (arg === '-') {
@@ -45,7 +46,7 @@ export async function expandSources(args: readonly string[], ctx: InputContext):
     const path = resolve(ctx.cwd, arg);
     const info = await statInput(path, arg);
     if (info.isDirectory()) {
-      for (const file of await listTraceFiles(path, arg)) sources.push({ ...fileSource(file.path, file.name, await statInput(file.path, file.name)), directory: arg });
+      for (const file of await listTraceFiles(path, arg, warnings)) sources.push({ ...fileSource(file.path, file.name, await statInput(file.path, file.name)), directory: arg });
     } else {
       sources.push(fileSource(path, arg, info));
     }
@@ -93,10 +94,17 @@ export function readError(name: string, error: unknown): InputError {
   return new InputError(`cannot read ${name}: ${describeFsError(error)}`, { cause: error });
 }
 
-/** Iterative walk: a deep directory tree must not exhaust the stack. */
-async function listTraceFiles(root: string, rootName: string): Promise<{ path: string; name: string }[]> {
+/**
+ * Iterative walk: a deep directory tree must not exhaust the stack. Symlinks are followed
+ * (`find -L`); each real directory and file is listed once, however many links reach it, and
+ * a link back to a directory being walked (a loop) is named in one warning.
+ */
+async function listTraceFiles(root: string, rootName: string, warnings: string[]): Promise<{ path: string; name: string }[]> {
   const found: { path: string; name: string }[] = [];
-  const pending = [{ path: root, name: rootName }];
+  const rootReal = await realpath(root);
+  const seenDirs = new Set([rootReal]);
+  const seenFiles = new Set<string>();
+  const pending = [{ path: root, name: rootName, real: rootReal }];
   while (pending.length > 0) {
     const dir = pending.pop()!;
     const entries = await readdir(dir.path, { withFileTypes: true }).catch((error: unknown) => {
@@ -104,8 +112,31 @@ async function listTraceFiles(root: string, rootName: string): Promise<{ path: s
     });
     for (const entry of entries) {
       const item = { path: join(dir.path, entry.name), name: join(dir.name, entry.name) };
-      if (entry.isDirectory()) pending.push(item);
-      else if (entry.isFile() && TRACE_FILE.test(entry.name)) found.push(item);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      let real = join(dir.real, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = await stat(item.path).then(async (info) => ({ info, real: await realpath(item.path) })).catch(() => null);
+        if (target === null) {
+          warnings.push(`${item.name}: skipped, a symlink to nothing readable`);
+          continue;
+        }
+        ({ real } = target);
+        isDirectory = target.info.isDirectory();
+        isFile = target.info.isFile();
+        if (isDirectory && (dir.real === real || dir.real.startsWith(real + sep))) {
+          warnings.push(`${item.name}: skipped, a symlink loop (it leads back to a directory that contains it)`);
+          continue;
+        }
+      }
+      if (isDirectory) {
+        if (seenDirs.has(real)) continue;
+        seenDirs.add(real);
+        pending.push({ ...item, real });
+      } else if (isFile && TRACE_FILE.test(entry.name) && !seenFiles.has(real)) {
+        seenFiles.add(real);
+        found.push(item);
+      }
     }
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));

@@ -240,3 +240,22 @@ describe('merging CacheAccumulator states', async () => {
     expect(() => new CacheAccumulator({ hitKeys: ['hits'] }).merge(new CacheAccumulator().state())).toThrow(/cache\.hit/);
   });
 });
+
+describe('merging a CacheAccumulator state of one busy cache operation', () => {
+  it('merges 200,000 lookups of one operation (a spread of them overflowed the stack)', () => {
+    // r |====|      one trace: a root and one cache lookup, a hit
+    // c  |=|
+    const trace = buildTrace('1'.padStart(32, '0'), [
+      record({ id: 'r', start: 0, dur: 10, kind: 'server' }),
+      record({ id: 'c', parent: 'r', start: 1, dur: 2, name: 'cache.get', attrs: { 'cache.hit': true } }),
+    ]);
+    const part = new CacheAccumulator();
+    part.add(trace);
+    const state = part.state();
+    const one = state.lookups[0]!;
+    const busy = { ...state, traces: 200_000, lookups: [{ ...one, items: Array.from({ length: 200_000 }, () => ({ ...one.items[0]! })) }] };
+    const whole = new CacheAccumulator();
+    whole.merge(busy);
+    expect(whole.result().caches[0]).toMatchObject({ name: 'cache.get', lookups: 200_000, hits: 200_000 });
+  });
+});

@@ -271,3 +271,27 @@ describe('globToRegExp', () => {
     expect(globToRegExp('llm_*').test('llm_completion')).toBe(true);
   });
 });
+
+describe('budgets files that would expand without bound', () => {
+  const aliased = (budgets: number, conditions: number): string => {
+    const lines = ['version: 1', 'budgets:', '  - name: b0', '    select:', '      where: &conds'];
+    for (let i = 0; i < conditions; i++) lines.push(`        - "attr.k${i}=v"`);
+    lines.push('    assert: ["p(95) < 1s"]');
+    for (let i = 1; i < budgets; i++) lines.push(`  - {name: b${i}, select: {where: *conds}, assert: ["p(95) < 1s"]}`);
+    return `${lines.join('\n')}\n`;
+  };
+
+  it('refuses more budgets than it reads, before expanding their aliases', () => {
+    expect(() => parseBudgetFile(aliased(1001, 2), 'b.yaml')).toThrow(new UsageError('b.yaml:2: "budgets" lists 1001 budgets: at most 1000 are read; split the file'));
+  });
+
+  it('refuses a "where" list an alias makes longer than the limit', () => {
+    expect(() => parseBudgetFile(aliased(2, 101), 'b.yaml')).toThrow(new UsageError('b.yaml:5: "where" lists 101 conditions: at most 100 are read'));
+    expect(parseBudgetFile(aliased(3, 100), 'b.yaml').budgets[2]!.select.where).toHaveLength(100);
+  });
+
+  it('says deep nesting is too deep, not a syntax error', () => {
+    const deep = `version: 1\nbudgets:\n  - name: x\n    assert: ${'['.repeat(20000)}${']'.repeat(20000)}\n`;
+    expect(() => parseBudgetFile(deep, 'd.yaml')).toThrow(/^d\.yaml:\d+: the YAML is nested too deeply to read/);
+  });
+});

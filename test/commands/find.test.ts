@@ -1,9 +1,9 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
 const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as {
@@ -168,6 +168,11 @@ describe('options out of range', () => {
     [['--jobs', '100000'], /--jobs "100000" is not a whole number from 1 to 16/],
     [['--from', '99999999999999999'], /--from "99999999999999999" is out of range: epoch seconds from 0 to 8640000000000/],
     [['--to', '275760-09-13T00:00:00Z'], /--to "275760-09-13T00:00:00Z" is not a time/],
+    [['--jobs', '64'], /--jobs "64" is not a whole number from 1 to 16/],
+    [['--to', '99999999999999999'], /--to "99999999999999999" is out of range: epoch seconds from 0 to 8640000000000/],
+    // The fake clock (helpers/cli.ts) is after 1970, so some hours are accepted, not these.
+    [['--since', '99999999999999999h'], /--since "99999999999999999h" reaches back before 1970: accepted is up to \d+h before the window's end/],
+    [['--since', '1e400s'], /--since "1e400s" is not a duration/],
   ])('%j is a usage error naming the accepted range, before anything is read', async (args, message) => {
     const { code, stderr, stdout } = await runCli(['find', ...args, 'fixtures/demo/llm-gateway.otlp.jsonl']);
     expect(code).toBe(2);
@@ -194,5 +199,23 @@ describe('a forced format that does not fit (issue 12.10)', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toBe('tracectl: fixtures/jaeger/jaeger-v1-trace.json: not zipkin-json input (--input-format zipkin-json): it looks like jaeger-json; drop the flag to detect the format\n');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('symlinks inside a named directory', () => {
+  it('follows a link to a trace file and to a directory, and names a loop in one warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracectl-links-'));
+    mkdirSync(join(dir, 'traces', 'sub'), { recursive: true });
+    mkdirSync(join(dir, 'elsewhere'));
+    symlinkSync(join(REPO_ROOT, 'fixtures/zipkin/yelp-trace.json'), join(dir, 'traces', 'yelp.json'));
+    writeFileSync(join(dir, 'elsewhere', 'hotrod.json'), readFileSync(join(REPO_ROOT, 'fixtures/otlp/hotrod-dispatch.json')));
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'traces', 'otlp'));
+    symlinkSync('..', join(dir, 'traces', 'sub', 'up'));
+    const run = await runCli(['find', '--json', '--limit', '1000', join(dir, 'traces')]);
+    expect(run.code).toBe(0);
+    const ids = (JSON.parse(run.stdout) as { traces: { traceId: string }[] }).traces.map((t) => t.traceId);
+    expect(ids).toContain('0000000000000000a03ee8fff1dcd9b9');
+    expect(ids).toContain('fe65c5beefbe4e96119efbba3da07e99'); // hotrod-dispatch.json, through the directory link
+    expect(run.stderr).toBe(`warning: ${join(dir, 'traces', 'sub', 'up')}: skipped, a symlink loop (it leads back to a directory that contains it)\n`);
   });
 });

@@ -50,6 +50,22 @@ describe('tracectl show', () => {
     }
   });
 
+  it('finds a trace under every spelling of its id that find lists: short, padded, mixed case', async () => {
+    const span = (traceId: string) => JSON.stringify([{ traceId, id: '1', name: 'x', timestamp: 1700000000000000, duration: 5, localEndpoint: { serviceName: 's' } }]);
+    const short = tmp('short.json', `${span('abc123')}\n`);
+    for (const id of ['abc123', 'ABC123', '0000000000abc123', '00000000000000000000000000abc123']) {
+      const run = await runCli(['show', id, short, '--json']);
+      expect(run.code, id).toBe(0);
+      expect(JSON.parse(run.stdout).traceId).toBe('00000000000000000000000000abc123');
+    }
+    const mixed = tmp('mixed.json', `${span('ABCdef0123456789aBcDeF0123456789')}\n`);
+    const run = await runCli(['show', 'abcdef0123456789abcdef0123456789', mixed, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).traceId).toBe('abcdef0123456789abcdef0123456789');
+    const low = await runCli(['show', 'ABCDEF0123456789', mixed, '--json']);
+    expect(JSON.parse(low.stdout).traceId).toBe('abcdef0123456789abcdef0123456789');
+  });
+
   it('accepts the id in upper case and in its 16-digit form', async () => {
     const upper = await runCli(['show', SLOWEST.toUpperCase(), DEMO, '--json']);
     expect(JSON.parse(upper.stdout).traceId).toBe(SLOWEST);

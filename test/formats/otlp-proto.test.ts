@@ -309,3 +309,63 @@ describe('hand-built protobuf', () => {
     expect(looksLikeOtlpProtobuf(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toBe(false);
   });
 });
+
+describe('deeply nested attribute values in protobuf', () => {
+  // Hand-encoded, as the test encoder (protobufjs too) stops at the same depth limit.
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+    out.push(n);
+    return out;
+  };
+  const field = (num: number, bytes: Uint8Array): Uint8Array => Buffer.concat([Buffer.from([(num << 3) | 2, ...varint(bytes.length)]), bytes]);
+  const fixed64 = (num: number, value: bigint): Uint8Array => {
+    const b = Buffer.alloc(9);
+    b[0] = (num << 3) | 1;
+    b.writeBigUInt64LE(value, 1);
+    return b;
+  };
+  /** `{arrayValue: {values: [ … {stringValue: "x"} … ]}}`, `levels` arrays deep. */
+  const nested = (levels: number): Uint8Array => {
+    let value = field(1, Buffer.from('x'));
+    for (let i = 0; i < levels; i++) value = field(5, field(1, value));
+    return value;
+  };
+  const tracesData = (levels: number): Uint8Array => {
+    const attribute = (key: string, value: Uint8Array) => field(9, Buffer.concat([field(1, Buffer.from(key)), field(2, value)]));
+    const span = Buffer.concat([
+      field(1, Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex')),
+      field(2, Buffer.from('b7ad6b7169203331', 'hex')),
+      field(5, Buffer.from('op')),
+      fixed64(7, 1_700_000_000_000_000_000n),
+      fixed64(8, 1_700_000_000_100_000_000n),
+      attribute('deep', nested(levels)),
+      attribute('plain', field(1, Buffer.from('kept'))),
+    ]);
+    return field(1, field(2, field(2, span)));
+  };
+  const depthOf = (value: unknown): number => {
+    let depth = 0;
+    for (let v = value; Array.isArray(v); v = v[0]) depth++;
+    return depth;
+  };
+
+  it('reads a value nested 48 arrays deep whole, and the rest of the span', () => {
+    const decoded = decodeOtlpProtobuf(tracesData(48));
+    expect(decoded.spans).toHaveLength(1);
+    const { attributes } = decoded.spans[0]!;
+    expect(attributes['plain']).toBe('kept');
+    expect(depthOf(attributes['deep'])).toBe(48);
+  });
+
+  it('reads a value nested 5,000 deep as JSON reads it: the part past 64 levels is null', () => {
+    const decoded = decodeOtlpProtobuf(tracesData(5000));
+    const { attributes } = decoded.spans[0]!;
+    expect(attributes['plain']).toBe('kept');
+    // Levels 0-63 are read; the AnyValue at depth 64 is null, so 64 arrays, the last holding null.
+    expect(depthOf(attributes['deep'])).toBe(64);
+    let v: unknown = attributes['deep'];
+    for (let i = 0; i < 64; i++) v = (v as unknown[])[0];
+    expect(v).toBeNull();
+  });
+});

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/model/errors.js';
 import { decodeInput } from '../../src/formats/index.js';
 import { decodeOtlpProtobuf } from '../../src/formats/otlp-proto.js';
 import { DEEP, FUZZ_RUNS, fuzzParams, testTimeout } from './config.js';
@@ -173,13 +172,12 @@ describe('OTLP protobuf', () => {
   });
 
   it.each([1, 10, 30, 40, 50, 1_000, 100_000])(
-    'an AnyValue nested %i deep, written by hand (protobufjs will not encode one nested past 100 messages): only InputError',
+    'an AnyValue nested %i deep, written by hand (protobufjs will not encode one nested past 100 messages): the span is read',
     (depth) => {
       const bytes = deeplyNested(depth);
       decodeAndCheck(bytes, `AnyValue nested ${depth} deep`);
-      // protobufjs's reader stops at 100 nested messages (protoc's default limit) with an error.
-      if (depth <= 30) expect(decodeOtlpProtobuf(bytes).spans[0]!.attributes.a).toBeDefined();
-      else if (depth >= 50) expect(() => decodeOtlpProtobuf(bytes)).toThrow(InputError);
+      // Past 64 levels the value is cut to null, as the JSON decoder does; the span, and the file, stay.
+      expect(decodeOtlpProtobuf(bytes).spans[0]!.attributes.a).toBeDefined();
     },
   );
 

@@ -118,6 +118,26 @@ describe('renderDepsTree', () => {
     expect(widest(text)).toBeLessThanOrEqual(80);
   });
 
+  it('draws the guides of the levels it shows past the abbreviation from their own siblings', () => {
+    // s0 → s1 → … → s12, and s7 also calls x (once, so after s8, called twice): s8, at level 8,
+    // is not the last of its siblings. The line of s12 hides levels 1-5 (┆5┆) and draws 6-11,
+    // with the bar of level 8 still open.
+    const chain = (withX: boolean): SpanSketch[] => {
+      const sketches: SpanSketch[] = [{ id: 'r', start: 0, dur: 100, service: 's0', kind: 'server' }];
+      for (let i = 1; i <= 12; i++) {
+        sketches.push({ id: `c${i}`, parent: i === 1 ? 'r' : `s${i - 1}`, start: i, dur: 50, service: `s${i - 1}`, kind: 'client' });
+        sketches.push({ id: `s${i}`, parent: `c${i}`, start: i, dur: 49, service: `s${i}`, kind: 'server' });
+      }
+      if (withX) sketches.push({ id: 'cx', parent: 's7', start: 8, dur: 5, service: 's7', kind: 'client' }, { id: 'sx', parent: 'cx', start: 8, dur: 4, service: 'x', kind: 'server' });
+      return sketches;
+    };
+    const text = renderDepsTree(dependencyMap([trace('1', chain(true)), trace('2', chain(false))]), plain(200));
+    const line = text.split('\n').find((l) => l.includes('→ s12 '))!;
+    expect(line.startsWith(`┆5┆ ${'    '.repeat(2)}│   ${'    '.repeat(3)}└─→ s12 `)).toBe(true);
+    const xLine = text.split('\n').find((l) => l.includes('→ x '))!;
+    expect(xLine.startsWith(`${'    '.repeat(7)}└─→ x `)).toBe(true);
+  });
+
   it('colours error shares only when asked', async () => {
     const map = await demoMap();
     expect(renderDepsTree(map, { color: true, width: 100, tty: true })).toContain('\u001b[31m10%');

@@ -77,21 +77,25 @@ export function parseBackendSpec(text: string, from: string): BackendSpec {
   const kind = colon < 0 ? text : text.slice(0, colon);
   const example = 'write e.g. jaeger:http://localhost:16686, tempo:http://localhost:3200 or zipkin:http://localhost:9411';
   if (!(backendKinds as readonly string[]).includes(kind) || colon < 0) {
-    throw new UsageError(`${from} "${redactUrlText(text)}" is not KIND:URL with KIND one of ${backendKinds.join(', ')}: ${example}`);
+    throw new UsageError(`${from} "${redactUserUrl(text)}" is not KIND:URL with KIND one of ${backendKinds.join(', ')}: ${example}`);
   }
   let url: URL;
   try {
     url = new URL(text.slice(colon + 1));
   } catch {
-    throw new UsageError(`${from} "${redactUrlText(text)}" does not hold a valid URL: ${example}`);
+    throw new UsageError(`${from} "${redactUserUrl(text)}" does not hold a valid URL: ${example}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${from} "${redactUrlText(text)}": the URL must start with http:// or https://`);
+    throw new UsageError(`${from} "${redactUserUrl(text)}": the URL must start with http:// or https://`);
   }
   const spec: BackendSpec = { kind: kind as BackendKind, url };
   if (url.username !== '' || url.password !== '') {
-    spec.user = decodeURIComponent(url.username);
-    spec.password = decodeURIComponent(url.password);
+    try {
+      spec.user = decodeURIComponent(url.username);
+      spec.password = decodeURIComponent(url.password);
+    } catch {
+      throw new UsageError(`${from} "${redactUserUrl(text)}": the user or password holds a malformed %-escape; write %25 for a literal %`);
+    }
   }
   url.username = '';
   url.password = '';
@@ -137,7 +141,15 @@ export function parseTimeOption(flag: string, text: string): number {
   throw new UsageError(`${flag} "${text}" is not a time: write RFC 3339 (2026-11-01T10:00:00Z) or epoch seconds`);
 }
 
-/** A URL as it may appear in a message: without credentials. */
+/**
+ * A URL as it may appear in a message: without credentials. Up to the last `@` of the
+ * word, so a password holding `/` (which makes the URL invalid) goes too.
+ */
 export function redactUrlText(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@');
+  return text.replace(/(\w+:\/\/)[^\s]*@/g, '$1***@');
+}
+
+/** A URL the user wrote, as a message repeats it: no credentials, no query values (tokens travel there). */
+function redactUserUrl(text: string): string {
+  return redactUrlText(text).replace(/([?&][^=&#\s]*=)[^&#\s]*/g, '$1***');
 }

@@ -115,10 +115,7 @@ export class HttpClient {
 
   /** Replaces every credential in `text`. */
   redact(text: string): string {
-    let out = redactUrlText(text);
-    // Longest first: `Bearer <token>` goes whole rather than leaving `Bearer ***`.
-    for (const secret of [...this.config.secrets].sort((a, b) => b.length - a.length)) if (secret !== '') out = out.split(secret).join('***');
-    return out;
+    return redactSecrets(text, this.config.secrets);
   }
 
   /** GET with retries; resolves with a 2xx (or a `pass` status), else fails with one sentence. */
@@ -153,7 +150,7 @@ export class HttpClient {
     try {
       return JSON.parse(text);
     } catch {
-      const start = snippet(text, 40);
+      const start = snippet(text, 40, this.config.secrets);
       const html = /^\s*</.test(text) ? ' (an HTML page: is the URL the API rather than a web UI or a login page?)' : '';
       throw new InputError(
         this.redact(
@@ -314,7 +311,7 @@ export class HttpClient {
   }
 
   private statusFailure(status: number, shown: string, body: string, location: string, attempt: number): InputError {
-    const detail = errorDetail(body);
+    const detail = errorDetail(body, this.config.secrets);
     const said = detail === '' ? '' : ` ("${detail}")`;
     const head = `${this.kind} answered ${status} for ${shown}`;
     let sentence: string;
@@ -419,35 +416,68 @@ async function readSome(body: AsyncIterable<unknown> & { destroy(): unknown }, l
 }
 
 /** The message inside an error body: Jaeger's JSON errors, else the body's first line. */
-function errorDetail(body: string): string {
+function errorDetail(body: string, secrets: readonly string[]): string {
   try {
     const parsed = JSON.parse(body) as unknown;
     if (typeof parsed === 'object' && parsed !== null) {
       const o = parsed as Record<string, unknown>;
       const error = o.error;
       if (typeof error === 'object' && error !== null && typeof (error as Record<string, unknown>).message === 'string') {
-        return snippet((error as Record<string, unknown>).message as string, 200);
+        return snippet((error as Record<string, unknown>).message as string, 200, secrets);
       }
-      if (typeof error === 'string') return snippet(error, 200);
+      if (typeof error === 'string') return snippet(error, 200, secrets);
       const errors = o.errors;
       if (Array.isArray(errors) && errors.length > 0) {
         const first = errors[0] as Record<string, unknown> | null;
-        if (first && typeof first.msg === 'string') return snippet(first.msg, 200);
+        if (first && typeof first.msg === 'string') return snippet(first.msg, 200, secrets);
       }
-      if (typeof o.message === 'string') return snippet(o.message, 200);
+      if (typeof o.message === 'string') return snippet(o.message, 200, secrets);
     }
   } catch {
     // not JSON: plain text
   }
   if (/^\s*</.test(body)) return '';
-  return snippet(body, 200);
+  return snippet(body, 200, secrets, Buffer.byteLength(body) >= ERROR_BODY_BYTES);
 }
 
-/** The first line of `text`, at most `max` characters, without control characters. */
-function snippet(text: string, max: number): string {
+/**
+ * The first line of `text`, at most `max` characters, without control characters and
+ * credentials. Redacted before it is cut (a cut secret no longer matches), and a secret's
+ * beginning left at the cut goes too, as at the end of a body read only in part (`readInPart`).
+ */
+function snippet(text: string, max: number, secrets: readonly string[], readInPart = false): string {
   // eslint-disable-next-line no-control-regex
-  const line = (text.trim().split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line;
+  const whole = (text.trim().split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  const firstLineWhole = !readInPart || text.includes('\n');
+  const line = firstLineWhole ? redactSecrets(whole, secrets) : redactCutEdge(redactSecrets(whole, secrets), secrets);
+  return line.length > max ? `${redactCutEdge(line.slice(0, max), secrets)}…` : line;
+}
+
+/** Every credential in `text` replaced by `***`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = redactUrlText(text);
+  // Longest first: `Bearer <token>` goes whole rather than leaving `Bearer ***`.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret === '') continue;
+    // A secret of a character or two would mask those letters everywhere (`http` with a
+    // password `p`): such a one is redacted where it stands alone, not inside words.
+    out = secret.length < 3 ? out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'), '***') : out.split(secret).join('***');
+  }
+  return out;
+}
+
+/** `text` without a secret's beginning at its end, where a cut may have left part of one. */
+export function redactCutEdge(text: string, secrets: readonly string[]): string {
+  for (const secret of secrets) {
+    for (let k = Math.min(secret.length - 1, text.length); k > 0; k--) {
+      if (text.endsWith(secret.slice(0, k))) return `${text.slice(0, text.length - k)}***`;
+    }
+  }
+  return text;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function formatBytes(n: number): string {

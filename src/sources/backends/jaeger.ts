@@ -8,6 +8,7 @@ import { settleAll, type Backend, type BackendContext, type SearchRequest, type 
 import type { TimeWindow } from './config.js';
 import type { HttpResult } from './http.js';
 import { goDuration, keepNewest, mergeTraces, spanQuery, type SpanQuery } from './pushdown.js';
+import { pushAll } from '../../model/arrays.js';
 
 /** One search as Jaeger takes it: always for one service. */
 export interface JaegerSearch extends Omit<SpanQuery, 'service'> {
@@ -150,7 +151,7 @@ export function createJaegerBackend({ http, config, progress }: BackendContext):
         'service searches',
         config.allowPartial === true,
       );
-      warnings.push(...failed);
+      pushAll(warnings, failed);
       if (keepNewest(traces, request.limit)) truncated = true;
       return { spans: [...traces.values()].flat(), warnings, truncated };
     },

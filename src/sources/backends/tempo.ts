@@ -1,3 +1,4 @@
+import { plural } from '../../model/text.js';
 import { InputError } from '../../model/errors.js';
 import type { Decoded } from '../../formats/decoder.js';
 import { isRecord } from '../../formats/json-values.js';
@@ -8,6 +9,7 @@ import { settleAll, type Backend, type BackendContext, type SearchRequest, type 
 import type { TimeWindow } from './config.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { buildTraceql, serviceScope } from './traceql.js';
+import { pushAll } from '../../model/arrays.js';
 
 /** One trace of a `/api/search` answer. */
 export interface TempoHit {
@@ -80,15 +82,22 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
     return result.status === 404 ? null : decodeTrace(http, result, api);
   };
 
-  const searchOnce = async (q: string, window: TimeWindow, limit: number): Promise<{ hits: TempoHit[]; truncated: boolean }> => {
+  /** One search; ids that are no trace id (not 1-32 hex digits) are skipped and added to `invalid`. */
+  const searchOnce = async (q: string, window: TimeWindow, limit: number, invalid: Set<string>): Promise<{ hits: TempoHit[]; truncated: boolean }> => {
     const result = await http.get({ path: '/api/search', query: tempoSearchParams(q, window, limit) });
     const body = http.json(result);
     if (!isRecord(body) || !(Array.isArray(body.traces) || body.traces === undefined)) throw http.unexpected(result, '{"traces": […], "metrics": {…}}');
     const hits = (Array.isArray(body.traces) ? body.traces : []).flatMap((t): TempoHit[] => {
-      if (!isRecord(t) || typeof t.traceID !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(t.traceID)) return [];
+      if (!isRecord(t)) return [];
+      if (typeof t.traceID !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(t.traceID)) {
+        invalid.add(typeof t.traceID === 'string' ? t.traceID : JSON.stringify(t.traceID ?? null));
+        return [];
+      }
       return [{ traceId: t.traceID.toLowerCase().padStart(32, '0'), startMs: nanosToMs(t.startTimeUnixNano), durationMs: Number(t.durationMs ?? 0) || 0 }];
     });
-    return { hits, truncated: hits.length >= limit };
+    // Counted before the skipping: Tempo stopped at `limit` results, valid or not.
+    const listed = Array.isArray(body.traces) ? body.traces.length : 0;
+    return { hits, truncated: listed >= limit };
   };
 
   return {
@@ -126,14 +135,18 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
           'traces',
           config.allowPartial === true,
         );
-        warnings.push(...failed);
+        pushAll(warnings, failed);
         // With --allow-partial, a trace that could not be fetched counts as asked for, so ranking does not ask again.
         for (const id of ids) if (!fetched.has(id)) fetched.set(id, { spans: [], score: null });
       };
-      const done = (truncated: boolean): SearchResult => ({ spans: [...fetched.values()].flatMap((f) => f.spans), warnings, truncated });
+      const invalid = new Set<string>();
+      const done = (truncated: boolean): SearchResult => {
+        if (invalid.size > 0) warnings.push(invalidIdsWarning(invalid));
+        return { spans: [...fetched.values()].flatMap((f) => f.spans), warnings, truncated };
+      };
 
       let window = request.window;
-      let { hits, truncated } = await searchOnce(buildTraceql(filter), window, limit);
+      let { hits, truncated } = await searchOnce(buildTraceql(filter), window, limit, invalid);
       if (!rank) {
         await fetchMany(hits.map((h) => h.traceId));
         return done(truncated);
@@ -167,10 +180,10 @@ export function createTempoBackend({ http, config, progress }: BackendContext): 
       const narrow = async (to: number): Promise<void> => {
         bound = to;
         if (rank.by === 'slowest') {
-          ({ hits, truncated } = await searchOnce(buildTraceql(filter, to === -Infinity ? {} : { minTraceDurationMs: to }), window, limit));
+          ({ hits, truncated } = await searchOnce(buildTraceql(filter, to === -Infinity ? {} : { minTraceDurationMs: to }), window, limit, invalid));
         } else {
           window = { startMs: Math.max(request.window.startMs, to), endMs: request.window.endMs };
-          ({ hits, truncated } = await searchOnce(buildTraceql(filter), window, limit));
+          ({ hits, truncated } = await searchOnce(buildTraceql(filter), window, limit, invalid));
         }
       };
       for (let round = 0; truncated && round < NARROWING_ROUNDS; round++) {
@@ -305,4 +318,11 @@ function nanosToMs(x: unknown): number {
   if (typeof x === 'string' && /^\d+$/.test(x)) return Number(BigInt(x) / 1_000_000n);
   if (typeof x === 'number' && Number.isFinite(x)) return Math.floor(x / 1e6);
   return 0;
+}
+
+/** The search results whose trace id was not one, named (the first three, shortened) in one warning. */
+function invalidIdsWarning(invalid: ReadonlySet<string>): string {
+  const shown = [...invalid].slice(0, 3).map((id) => JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id));
+  const more = invalid.size > 3 ? ` and ${invalid.size - 3} more` : '';
+  return `skipped ${plural(invalid.size, 'search result')} whose trace id is not 1-32 hex digits: ${shown.join(', ')}${more}`;
 }

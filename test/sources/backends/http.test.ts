@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/model/errors.js';
 import type { BackendConfig } from '../../../src/sources/backends/config.js';
-import { HttpClient, httpTuning, parseRetryAfter } from '../../../src/sources/backends/http.js';
+import { HttpClient, httpTuning, parseRetryAfter, redactCutEdge, redactSecrets } from '../../../src/sources/backends/http.js';
 import { send, startServer, type FakeServer, type Handler } from './fake-backends.js';
 
 const TOKEN = 's3cr3t-t0ken-value';
@@ -187,6 +187,25 @@ describe('HttpClient', () => {
     const jaeger = await failure((await client(server.url)).get({ path: '/api/services' }));
     expect(jaeger.message).toContain('check --token, --user or --tenant');
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('redacts a token before the error text is cut, and a token cut in half at the edge', async () => {
+    const long = 'T0KEN-'.repeat(8);
+    // 401 body: the token sits across the 200-character cut.
+    const server = await serve((_req, res) => send(res, 401, `${'x'.repeat(190)} ${long} tail`, 'text/plain'));
+    const denied = await failure((await client(server.url, { secrets: [long] })).get({ path: '/x' }));
+    expect(denied.message).not.toContain('T0KEN');
+    expect(denied.message).toContain(`${'x'.repeat(190)} ***`);
+    // A 200 body that is not JSON, cut to 40 characters in the middle of the token.
+    const ok = await serve((_req, res) => send(res, 200, `token=${long}`, 'text/plain'));
+    const http = await client(ok.url, { secrets: [long] });
+    expect(() => http.json({ status: 200, body: Buffer.from(`token=${long}`), contentType: 'text/plain', url: `${ok.url}/x` })).toThrow(/starts "token=\*\*\*"/);
+  });
+
+  it('redacts prefixes of a secret only at the edge, and short secrets only where they stand alone', () => {
+    expect(redactCutEdge('see abcd', ['abcdef'])).toBe('see ***');
+    expect(redactCutEdge('abc see', ['abcdef'])).toBe('abc see');
+    expect(redactSecrets('http://host p here', ['p'])).toBe('http://host *** here');
   });
 
   it('never prints a credential, even when the backend echoes it back', async () => {

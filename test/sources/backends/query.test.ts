@@ -142,6 +142,18 @@ describe('option parsing', () => {
   });
 
   it('rejects what is not KIND:URL, without echoing credentials', () => {
+    // Neither the password (even one that breaks the URL) nor a query value is repeated.
+    for (const bad of ['jaeger:http://user:p/ss@127.0.0.1:1', 'jaeger:http://u:%zz@127.0.0.1:1', 'jaeger:ftp://u:pw@x/?token=SECRET']) {
+      let message = '';
+      try {
+        parseBackendSpec(bad, 'TRACECTL_BACKEND');
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^TRACECTL_BACKEND "jaeger:(http|ftp):\/\/\*\*\*@/);
+      expect(message).not.toMatch(/p\/ss|%zz|SECRET|pw/);
+    }
     expect(() => parseBackendSpec('http://localhost:16686', '--backend')).toThrow(UsageError);
     expect(() => parseBackendSpec('jaeger', '--backend')).toThrow(/is not KIND:URL/);
     expect(() => parseBackendSpec('jaeger:ftp://x', 'TRACECTL_BACKEND')).toThrow(/TRACECTL_BACKEND .*http:\/\/ or https:\/\//);

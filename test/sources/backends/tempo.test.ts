@@ -53,6 +53,19 @@ describe('Tempo search', () => {
     for (const id of zeroLed) expect(server!.to(`/api/v2/traces/${id}`)).toHaveLength(1);
   });
 
+  it('skips search results whose trace id is no id, and says so in one warning', async () => {
+    const real = tempoHandler();
+    const backend = await tempo((req, res, raw) => {
+      if (req.path !== '/api/search') return real(req, res, raw);
+      const traces = [{ traceID: SLOWEST }, { traceID: 'not-hex' }, { traceID: 42 }, { traceID: 'f'.repeat(33) }];
+      send(res, 200, JSON.stringify({ traces }));
+    });
+    const run = await tracectl(['find', '--json', ...WINDOW, '--backend', backend]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as FindBody).traces.map((t) => t.traceId)).toEqual([SLOWEST]);
+    expect(run.stderr).toBe(`warning: tempo at ${server!.url}: skipped 3 search results whose trace id is not 1-32 hex digits: "not-hex", "42", "${'f'.repeat(33)}"\n`);
+  });
+
   it('--slow: fetches only the candidates, narrowing with traceDuration when the search hit --max-traces', async () => {
     const backend = await tempo(tempoHandler());
     const run = await tracectl(['find', '--slow', '3', '--max-traces', '10', '--json', ...WINDOW, '--backend', backend]);
