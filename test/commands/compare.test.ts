@@ -25,7 +25,7 @@ describe('tracectl compare', () => {
     const doc = JSON.parse(run.stdout) as CompareJson & { schema: string };
     expect(doc.schema).toBe('tracectl/v1');
     expect(doc.cohorts).toMatchObject({ kind: 'slow', percentile: 90 });
-    expect(doc.target.traces + doc.baseline.traces).toBe(33);
+    expect(doc.target.traces + doc.baseline.traces).toBe(36);
     expect(doc.attribution[0]).toMatchObject({ service: 'llm-api', name: 'llm_completion' });
     const total = doc.attribution.reduce((s, r) => s + r.deltaMs, 0);
     expect(Math.abs(total - doc.deltaMeanMs!)).toBeLessThan(1e-3);
