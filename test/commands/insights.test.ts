@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +114,17 @@ describe('tracectl insights on the demo', () => {
     expect(rows.some((r) => /^N\+1 \(serial repeats\) +gateway load_history → gateway SELECT /.test(r))).toBe(true);
     expect(rows.some((r) => /^retry loop +llm-api POST \/llm\/complete → llm-api llm_completion /.test(r))).toBe(true);
     expect(stdout).toContain('7 findings in 63 traces, showing 5 (--top N for more)');
+  });
+
+  it.each(['README.md', 'docs/commands.md'])('prints what %s shows (a sample ending in … shows the start)', async (doc) => {
+    const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+    const command = `$ tracectl insights --top 5 ${DEMO}\n`;
+    const start = text.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = text.slice(start + command.length, text.indexOf('```', start));
+    const { stdout } = await runCli(['insights', '--top', '5', DEMO]);
+    if (shown.endsWith('…\n')) expect(stdout.startsWith(shown.slice(0, -2))).toBe(true);
+    else expect(stdout).toBe(shown);
   });
 });
 
