@@ -94,7 +94,7 @@ for (const shape of shapes) {
   const floor = measure(shape, 'floor: read lines + JSON.parse', ['node', 'bench/floor.mjs', file], null);
   floor.ratio = 1;
   results.push(floor);
-  for (const command of [['find', '--slow', '10'], ['analyze']]) {
+  for (const command of [['find', '--slow', '10'], ['analyze'], ['insights']]) {
     results.push(measure(shape, `${command.join(' ')} (${threads} threads)`, tracectl(...command, '--jobs', String(threads), file), floor.wallMs));
     results.push(measure(shape, `${command.join(' ')} --jobs 1`, tracectl(...command, '--jobs', '1', file), floor.wallMs));
   }

@@ -64,6 +64,7 @@ export const demoScenarios = [
   'chat-llm-failure',
   'ask-rerank-fallback',
   'chat-llm-rate-limit-retry',
+  'chat-history-n-plus-one',
 ] as const;
 export type DemoScenario = (typeof demoScenarios)[number];
 
@@ -123,9 +124,11 @@ export function mulberry32(seed: number): () => number {
 
 class Rng {
   private readonly next: () => number;
-  private readonly usedIds = new Set<string>();
-
-  constructor(seed: number) {
+  /** `usedIds` may be shared with another generator so ids stay unique across both. */
+  constructor(
+    seed: number,
+    readonly usedIds = new Set<string>(),
+  ) {
     this.next = mulberry32(seed);
   }
 
@@ -402,6 +405,34 @@ function finishWithUsage(b: TraceBuilder, rng: Rng, root: DemoSpan, t: number): 
   consumeUsage(b, rng, producer, rootEnd);
 }
 
+/**
+ * An N+1: the gateway loads the conversation history one message at a time, each SELECT
+ * waiting for the previous one. The statements differ only in their literal id, so they
+ * are one statement shape but not repeated identical calls.
+ */
+function loadHistoryOneByOne(b: TraceBuilder, rng: Rng, root: DemoSpan, t0: number): { t: number; note: string } {
+  const history = b.open(root, 'gateway', 'internal', 'load_history', t0 + rng.int(50, 150));
+  const messages = rng.int(8, 12);
+  const firstId = rng.int(100_000, 900_000);
+  let t = b.end(history) + rng.int(100, 300);
+  const start = t;
+  for (let i = 0; i < messages; i++) {
+    const select = b.open(
+      history,
+      'gateway',
+      'client',
+      'SELECT',
+      t,
+      dbClient('SELECT', 'messages', `SELECT role, content FROM messages WHERE id = ${firstId + i}`),
+      { remoteService: 'postgresql' },
+    );
+    t = b.close(select, t + rng.int(35_000, 70_000)) + rng.int(150, 500);
+  }
+  history.attributes['app.conversation.messages'] = messages;
+  const note = `N+1: load_history ran ${messages} serial SELECTs on messages, one per message (${((t - start) / 1000).toFixed(1)} ms)`;
+  return { t: b.close(history, t + rng.int(100, 300)), note };
+}
+
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli'] as const;
 
 function buildChat(b: TraceBuilder, rng: Rng, scenario: DemoScenario): string | null {
@@ -422,6 +453,7 @@ function buildChat(b: TraceBuilder, rng: Rng, scenario: DemoScenario): string | 
   }
 
   let note: string | null = null;
+  if (scenario === 'chat-history-n-plus-one') ({ t, note } = loadHistoryOneByOne(b, rng, root, t));
   const plan: LlmPlan = {
     model: rng.pick(['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4.1-mini']),
     inputTokens: rng.int(150, 2_400),
@@ -600,16 +632,35 @@ const SCENARIO_SHARES: ReadonlyArray<readonly [DemoScenario, number]> = [
   ['chat-llm-rate-limit-retry', 0.034],
 ];
 
-/** Builds `count` traces starting within one hour of `startEpochMs`; same options, same traces. */
+/**
+ * N+1 traces per trace of the main mix. They follow it and draw from a generator of their
+ * own, so adding them left the main mix's traces exactly as they were.
+ */
+const N_PLUS_ONE_SHARE = 0.05;
+
+/**
+ * Builds `count` traces of the main mix plus `round(count * 5%)` N+1 traces, all starting
+ * within one hour of `startEpochMs`; same options, same traces.
+ */
 export function generateDemoTraces({ seed, count, startEpochMs }: DemoOptions): DemoTrace[] {
   const rng = new Rng(seed);
+  const main = generateMix(rng, count, startEpochMs);
+  const planted = new Rng((seed ^ 0x5eed0016) >>> 0, rng.usedIds);
+  const nPlusOne = Array.from({ length: Math.round(count * N_PLUS_ONE_SHARE) }, () => 'chat-history-n-plus-one' as const);
+  return [...main, ...buildTraces(planted, nPlusOne, startEpochMs)];
+}
+
+function generateMix(rng: Rng, count: number, startEpochMs: number): DemoTrace[] {
   const scenarios: DemoScenario[] = [];
   for (const [scenario, share] of SCENARIO_SHARES) {
     for (let i = Math.round(count * share); i > 0 && scenarios.length < count; i--) scenarios.push(scenario);
   }
   while (scenarios.length < count) scenarios.push('ask');
   rng.shuffle(scenarios);
+  return buildTraces(rng, scenarios, startEpochMs);
+}
 
+function buildTraces(rng: Rng, scenarios: readonly DemoScenario[], startEpochMs: number): DemoTrace[] {
   // Start times spread over the hour, minus a margin so slow traces and consumers end in it.
   const starts = scenarios.map(() => rng.int(0, 3_540_000_000)).sort((a, b) => a - b);
   return scenarios.map((scenario, i) => {
@@ -995,6 +1046,9 @@ identical in all three.
   \`usage-worker\` \`process usage-event\` (CONSUMER, then an \`INSERT\` to \`postgresql\`) after
   the request ended: FOLLOWS_FROM in Jaeger, parent plus link in OTLP. It is outside the
   trace duration, which is therefore the root span's duration.
+- **N+1**: in ${m.scenarios['chat-history-n-plus-one'] ?? 0} chat traces the gateway's \`load_history\` loads the
+  conversation one message at a time: 8 to 12 serial \`SELECT\`s on \`messages\` that differ
+  only in the id literal (one statement shape), before the LLM call.
 - **Long tail**: slow \`llm_completion\`s (long generations) and slow \`vector-store\` searches.
 - **Failures that propagate**: a \`vector-store\` \`search\` \`TimeoutError\` (504) fails
   \`rag-service\` \`ask\` and the gateway root (500); an \`llm_completion\` provider error (500)

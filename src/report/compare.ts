@@ -137,9 +137,27 @@ export function renderCompare(report: CompareReport, cohorts: CohortsJson, ctx: 
   }
   if (report.skippedKeys.length > 0) {
     const keys = report.skippedKeys.map((k) => cleanAndTruncate(k, 40));
-    out.push('', p.dim(`skipped, too many distinct values (--attr KEY compares one): ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? `, +${keys.length - 8} more` : ''}`));
+    const listed = [...keys.slice(0, 8), ...(keys.length > 8 ? [`+${keys.length - 8} more`] : [])];
+    const line = `skipped, too many distinct values (--attr KEY compares one): ${listed.join(', ')}`;
+    const lines = ctx.tty && line.length > ctx.width ? ['skipped, too many distinct values (--attr KEY compares one):', ...commaLines(listed, ctx.width - 2).map((l) => `  ${l}`)] : [line];
+    out.push('', ...lines.map((l) => p.dim(l)));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `items` joined by commas onto lines of at most `width` (an item longer than that gets a line of its own). */
+function commaLines(items: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, item] of items.entries()) {
+    const piece = i < items.length - 1 ? `${item},` : item;
+    if (line !== '' && line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = piece;
+    } else line = line === '' ? piece : `${line} ${piece}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 /** The same report as Markdown for a pull-request comment; names escaped as in `check`. */

@@ -330,15 +330,16 @@ describe('dependencyMap on the demo', () => {
   it.each(Object.entries(DEMO_FORMATS))('finds the generator’s edges in the %s file', async (_format, file) => {
     const map = dependencyMap(await loadFixture(file));
     expect(edgeLines(map)).toEqual([
-      'gateway → llm-api real 20/2',
+      'gateway → llm-api real 23/2',
+      'gateway → postgresql virtual 27/0',
       'gateway → rag-service real 27/4',
-      'gateway → usage-worker real 41/0',
-      'llm-api → openai virtual 45/4',
+      'gateway → usage-worker real 44/0',
+      'llm-api → openai virtual 48/4',
       'rag-service → embedding-service real 27/0',
       'rag-service → llm-api real 23/0',
       'rag-service → reranker real 23/3',
       'rag-service → vector-store real 54/4',
-      'usage-worker → postgresql virtual 41/0',
+      'usage-worker → postgresql virtual 44/0',
       'vector-store → postgresql virtual 50/0',
     ]);
     const expected = generatorEdges();
@@ -352,8 +353,8 @@ describe('dependencyMap on the demo', () => {
     }
     expect(map.services.filter((s) => s.virtual).map((s) => s.name)).toEqual(['openai', 'postgresql']);
     expect(map.services.filter((s) => s.entry).map((s) => s.name)).toEqual(['gateway']);
-    // Two chats retried a 429: 45 completions in 43 traces.
-    expect(edge(map, 'llm-api', 'openai')).toMatchObject({ traces: 43 });
+    // Two chats retried a 429: 48 completions in 46 traces.
+    expect(edge(map, 'llm-api', 'openai')).toMatchObject({ traces: 46 });
     expect(edge(map, 'rag-service', 'vector-store')).toMatchObject({ traces: 27, callsPerTrace: 2 });
     expect(map.unresolvedCalls).toBe(0);
   });

@@ -32,7 +32,7 @@ describe('tracectl analyze', () => {
       'Cache effectiveness',
       'Service dependencies',
     ]);
-    expect(run.stdout).toMatch(/llm-api\s+llm_completion\s+1m14s/);
+    expect(run.stdout).toMatch(/llm-api\s+llm_completion\s+1m18s/);
     expect(run.stdout).toContain('gateway POST /v1/ask → rag-service ask → vector-store search [TimeoutError]');
   });
 

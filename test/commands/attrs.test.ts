@@ -8,11 +8,11 @@ describe('tracectl attrs', () => {
   it('lists the span and resource keys of the demo with counts, types, distinct values and samples', async () => {
     const run = await runCli(['attrs', DEMO], { tty: 160, env: { NO_COLOR: '1' } });
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout.split('\n')[0]).toBe('40 span keys and 4 resource keys in 60 traces (702 spans)');
+    expect(run.stdout.split('\n')[0]).toBe('41 span keys and 4 resource keys in 63 traces (759 spans)');
     // The demo's tenants: acme, globex, hooli, initech, umbrella (scripts/demo-traces.ts), one per root span.
-    expect(run.stdout).toMatch(/^app\.tenant +60 +60 +string +5 +acme, globex, hooli +gateway POST \/v1\/chat \(\+1\)$/m);
-    expect(run.stdout).toMatch(/^cache\.hit +33 +33 +bool +2 +false, true +gateway cache_lookup$/m);
-    expect(run.stdout).toMatch(/^service\.name +702 +60 +string +7 /m);
+    expect(run.stdout).toMatch(/^app\.tenant +63 +63 +string +5 +acme, globex, hooli +gateway POST \/v1\/chat \(\+1\)$/m);
+    expect(run.stdout).toMatch(/^cache\.hit +36 +36 +bool +2 +false, true +gateway cache_lookup$/m);
+    expect(run.stdout).toMatch(/^service\.name +759 +63 +string +7 /m);
   });
 
   it('--by-operation lists, per service, its resource keys and per operation the span keys with their spans', async () => {
@@ -30,12 +30,12 @@ describe('tracectl attrs', () => {
     const run = await runCli(['attrs', DEMO, '--json']);
     expect(run.code).toBe(0);
     const body = JSON.parse(run.stdout) as AttrsJson & { schema: string };
-    expect(body).toMatchObject({ schema: 'tracectl/v1', traces: 60, spans: 702 });
+    expect(body).toMatchObject({ schema: 'tracectl/v1', traces: 63, spans: 759 });
     const method = body.keys.find((k) => k.key === 'http.request.method')!;
-    expect(method).toMatchObject({ scope: 'span', spans: 408, traces: 60, types: { string: 408 }, distinct: 1, distinctCapped: false, samples: ['POST'] });
-    expect(method.where.reduce((sum, w) => sum + w.spans, 0)).toBe(408);
+    expect(method).toMatchObject({ scope: 'span', spans: 417, traces: 63, types: { string: 417 }, distinct: 1, distinctCapped: false, samples: ['POST'] });
+    expect(method.where.reduce((sum, w) => sum + w.spans, 0)).toBe(417);
     const narrowed = JSON.parse((await runCli(['attrs', DEMO, '--json', '--service', 'reranker'])).stdout) as AttrsJson;
-    expect(narrowed.traces).toBeLessThan(60);
+    expect(narrowed.traces).toBeLessThan(63);
     expect(narrowed.keys.find((k) => k.key === 'rerank.model')!.traces).toBe(narrowed.traces);
   });
 });

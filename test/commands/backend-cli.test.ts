@@ -248,7 +248,7 @@ describe('limits and progress', () => {
     });
     const run = await tracectl(['deps', '--since', '24h', '--concurrency', '3', '--json', '--backend', `tempo:${server.url}`]);
     expect(run.code).toBe(0);
-    expect(server.to('/api/v2/traces/')).toHaveLength(60);
+    expect(server.to('/api/v2/traces/')).toHaveLength(63);
     expect(peak).toBe(3);
   });
 
@@ -259,7 +259,7 @@ describe('limits and progress', () => {
     expect(tty.code).toBe(0);
     // A spinner frame: the cursor to column 1, the frame, the count; cleared when done.
     expect(tty.stderr).toContain('\u001b[1G');
-    expect(tty.stderr).toMatch(/fetched \d+\/60 traces/);
+    expect(tty.stderr).toMatch(/fetched \d+\/63 traces/);
     expect(tty.stderr).toContain('\u001b[');
     const piped = await tracectl(args);
     expect(piped.stderr).toBe('');

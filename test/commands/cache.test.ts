@@ -52,7 +52,7 @@ describe('tracectl cache', () => {
     const { code, stdout, stderr } = await runCli(['cache', DEMO_FORMATS.jaeger], { tty: 100 });
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^gateway +cache_lookup +33 /m);
+    expect(stdout).toMatch(/^gateway +cache_lookup +36 /m);
     expect(stdout).toContain('LLM prompt cache');
   });
 

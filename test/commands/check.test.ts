@@ -82,7 +82,7 @@ describe('tracectl check on the demo', () => {
     expect(lines[1]).toMatch(/^FAIL +ask endpoint +p\(95\) < 5s +6\.58s +5s +1\.58s over +27$/);
     expect(stdout).toContain('critical path of gateway POST /v1/ask in c54f2723e9f99318a2801aebd7457eb1 (9.55s):');
     expect(stdout).toMatch(/SELECT +vector-store +7\.44s +77\.8%/);
-    expect(lines.at(-2)).toBe('7 budgets, 11 checks over 60 traces: 10 passed, 1 failed');
+    expect(lines.at(-2)).toBe('7 budgets, 11 checks over 63 traces: 10 passed, 1 failed');
   });
 
   it('prints what docs/ci.md shows', async () => {
@@ -266,7 +266,7 @@ describe('CI outputs', () => {
     expect(code).toBe(0);
     expect(existsSync(join(cwd, 'out.xml'))).toBe(true);
     expect(existsSync(join(cwd, 'out.md'))).toBe(true);
-    expect(stdout).toContain('2 budgets, 2 checks over 60 traces: 2 passed, 0 failed');
+    expect(stdout).toContain('2 budgets, 2 checks over 63 traces: 2 passed, 0 failed');
   });
 
   it('a file it cannot write is exit 3 naming the file; the verdict was printed first', async () => {

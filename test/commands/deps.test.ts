@@ -55,19 +55,20 @@ describe('tracectl deps', () => {
     const bodies = await Promise.all(Object.values(DEMO_FORMATS).map((f) => depsJson([f])));
     const body = bodies[0]!;
     expect(body.schema).toBe('tracectl/v1');
-    expect(body.traces).toBe(60);
+    expect(body.traces).toBe(63);
     for (const s of body.services) expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'spans', 'errors']));
     for (const e of body.edges) expect(Object.keys(e)).toEqual(expect.arrayContaining(['from', 'to', 'calls', 'errors', 'p50Ms', 'p95Ms']));
     expect(body.edges.map((e) => `${e.from} → ${e.to} ${e.calls}`)).toEqual([
-      'gateway → llm-api 20',
+      'gateway → llm-api 23',
+      'gateway → postgresql 27',
       'gateway → rag-service 27',
-      'gateway → usage-worker 41',
-      'llm-api → openai 45',
+      'gateway → usage-worker 44',
+      'llm-api → openai 48',
       'rag-service → embedding-service 27',
       'rag-service → llm-api 23',
       'rag-service → reranker 23',
       'rag-service → vector-store 54',
-      'usage-worker → postgresql 41',
+      'usage-worker → postgresql 44',
       'vector-store → postgresql 50',
     ]);
     expect(bodies[1]).toEqual(body);
@@ -90,7 +91,7 @@ describe('tracectl deps', () => {
     const run = await deps([DEMO_FORMATS.zipkin], { tty: 80, env: { NO_COLOR: '1' } });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^60 traces · 7 services · 2 uninstrumented peers · 10 edges\n\nSERVICE +CALLS +ERR +P50 +P95\ngateway \(entry\)\n├─→ usage-worker/);
+    expect(run.stdout).toMatch(/^63 traces · 7 services · 2 uninstrumented peers · 11 edges\n\nSERVICE +CALLS +ERR +P50 +P95\ngateway \(entry\)\n├─→ usage-worker/);
     expect(Math.max(...run.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
@@ -100,12 +101,12 @@ describe('tracectl deps', () => {
     expect([...parseMermaid(mermaid.stdout).values()]).toEqual([
       'embedding-service', 'gateway', 'llm-api', 'openai', 'postgresql', 'rag-service', 'reranker', 'usage-worker', 'vector-store',
     ]);
-    expect(mermaid.stdout.match(/-->/g)).toHaveLength(10);
+    expect(mermaid.stdout.match(/-->/g)).toHaveLength(11);
 
     const dot = await deps([DEMO_FORMATS.jaeger, '--format', 'dot']);
     expect([dot.code, dot.stderr]).toEqual([0, '']);
     expect(parseDot(dot.stdout).size).toBe(9);
-    expect(dot.stdout.match(/ -> /g)).toHaveLength(10);
+    expect(dot.stdout.match(/ -> /g)).toHaveLength(11);
   });
 
   it('keeps a hostile service name inside its label in Mermaid, DOT and the tree', async () => {

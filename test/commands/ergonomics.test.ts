@@ -47,7 +47,7 @@ describe('--where', () => {
     expect(oldName.stdout).toBe(newName.stdout);
     const typo = await runCli(['find', '--where', 'http.stauts_code=500', DEMO]);
     expect(typo.stdout).toBe('no traces match\n');
-    expect(typo.stderr).toBe('no span has http.stauts_code; did you mean http.response.status_code (60 traces)?\n');
+    expect(typo.stderr).toBe('no span has http.stauts_code; did you mean http.response.status_code (63 traces)?\n');
   });
 });
 
@@ -56,17 +56,17 @@ describe('find', () => {
     const ids = await runCli(['find', '-q', '--limit', '5', DEMO]);
     expect(ids.stdout.trim().split('\n')).toHaveLength(5);
     expect(ids.stdout).toMatch(/^([0-9a-f]{32}\n){5}$/);
-    const lines = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--limit', '60', DEMO])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { spanCount: number });
-    expect(lines).toHaveLength(60);
+    const lines = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--limit', '100', DEMO])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { spanCount: number });
+    expect(lines).toHaveLength(63);
     const counts = lines.map((l) => l.spanCount);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
-    const reversed = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--reverse', '--limit', '60', DEMO])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { spanCount: number }).spanCount);
+    const reversed = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--reverse', '--limit', '100', DEMO])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { spanCount: number }).spanCount);
     expect(reversed).toEqual([...counts].sort((a, b) => a - b));
   });
 
   it('says what it left out on a terminal', async () => {
     const run = await runCli(['find', DEMO], { tty: 120 });
-    expect(run.stderr).toBe('showing 20 of 60 traces (--limit N for more)\n');
+    expect(run.stderr).toBe('showing 20 of 63 traces (--limit N for more)\n');
   });
 });
 

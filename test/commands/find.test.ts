@@ -78,7 +78,7 @@ describe('tracectl find', () => {
     expect(many.map((r) => r.traceId)).toContain(manifest.slowestTraces[1]!.traceId);
     const hits = await findJson([DEMO, '--where', 'cache.hit=true', '--limit', '100']);
     const misses = await findJson([DEMO, '--where', 'cache.hit!=true', '--where', 'cache.hit~^false$', '--limit', '100']);
-    expect(hits.length + misses.length).toBe(33);
+    expect(hits.length + misses.length).toBe(36);
     const none = await findJson([DEMO, '--where', 'cache.hit=true', '--where', 'gen_ai.usage.output_tokens>0']);
     expect(none).toEqual([]);
   });

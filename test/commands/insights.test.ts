@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InsightsJson, TraceInsightsJson } from '../../src/report/json-contract.js';
+import { DEMO_EPOCH_MS, DEMO_SEED, DEMO_TRACE_COUNT, generateDemoTraces } from '../../scripts/demo-traces.js';
 import { runCli } from '../helpers/cli.js';
 
 const HOTROD = 'fixtures/otlp/hotrod-dispatch.json';
@@ -60,6 +61,70 @@ describe('tracectl insights', () => {
     expect(row).toMatch(/ 206ms +206ms /);
     expect(stdout).toContain('⚑ in an anti-pattern (below)');
     expect(stdout).toContain(`trace ${HOTROD_ID}  5 findings`);
+  });
+});
+
+describe('tracectl insights on the demo', () => {
+  const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
+  const model = generateDemoTraces({ seed: DEMO_SEED, count: DEMO_TRACE_COUNT, startEpochMs: DEMO_EPOCH_MS });
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  /**
+   * The answers, from the generator's model rather than the analyzer. N+1: load_history is on
+   * the critical path and holds nothing but its serial SELECTs, so each trace could save the
+   * SELECTs' window minus the longest. Retry loop: the time of the failed 429 attempt.
+   */
+  const nPlusOne = model
+    .filter((t) => t.scenario === 'chat-history-n-plus-one')
+    .map((t) => {
+      const selects = t.spans.filter((s) => s.service === 'gateway' && s.name === 'SELECT');
+      const windowUs = Math.max(...selects.map((s) => s.startUs + s.durationUs)) - Math.min(...selects.map((s) => s.startUs));
+      return { traceId: t.traceId, count: selects.length, savableMs: (windowUs - Math.max(...selects.map((s) => s.durationUs))) / 1000 };
+    });
+  const retries = model
+    .filter((t) => t.scenario === 'chat-llm-rate-limit-retry')
+    .map((t) => t.spans.filter((s) => s.name === 'llm_completion' && s.status === 'error').reduce((ms, s) => ms + s.durationUs / 1000, 0));
+
+  it('finds the planted N+1 and the 429 retry loop among the top five, with the time each costs', async () => {
+    expect(nPlusOne).toHaveLength(3);
+    expect(retries).toHaveLength(2);
+    const { code, stdout, stderr } = await runCli(['insights', '--json', DEMO]);
+    expect([code, stderr]).toEqual([0, '']);
+    const body = JSON.parse(stdout) as InsightsJson;
+    expect(body.traces).toBe(63);
+    const top = body.findings.slice(0, 5);
+    const n1 = top.find((f) => f.pattern === 'n_plus_one')!;
+    expect(n1).toMatchObject({ service: 'gateway', name: 'SELECT', parentService: 'gateway', parentName: 'load_history', traces: 3, countP50: median(nPlusOne.map((n) => n.count)) });
+    expect(n1.savableMs.total).toBeCloseTo(nPlusOne.reduce((ms, n) => ms + n.savableMs, 0), 2);
+    expect(n1.savableMs.p50).toBeCloseTo(median(nPlusOne.map((n) => n.savableMs)), 2);
+    expect(nPlusOne.map((n) => n.traceId)).toEqual(expect.arrayContaining(n1.exampleTraceIds));
+    const loop = top.find((f) => f.pattern === 'retry_loop')!;
+    expect(loop).toMatchObject({ service: 'llm-api', name: 'llm_completion', parentName: 'POST /llm/complete', traces: 2, countP50: 2 });
+    expect(loop.savableMs.total).toBeCloseTo(retries.reduce((a, b) => a + b, 0), 2);
+    // No other N+1 or retry loop in the demo.
+    expect(body.findings.filter((f) => f.pattern === 'n_plus_one' || f.pattern === 'retry_loop')).toHaveLength(2);
+  });
+
+  it('shows both in the table a user reads', async () => {
+    const { stdout } = await runCli(['insights', '--top', '5', DEMO]);
+    const rows = stdout.split('\n').slice(1, 6);
+    expect(rows.some((r) => /^N\+1 \(serial repeats\) +gateway load_history → gateway SELECT /.test(r))).toBe(true);
+    expect(rows.some((r) => /^retry loop +llm-api POST \/llm\/complete → llm-api llm_completion /.test(r))).toBe(true);
+    expect(stdout).toContain('7 findings in 63 traces, showing 5 (--top N for more)');
+  });
+
+  it.each(['README.md', 'docs/commands.md'])('prints what %s shows (a sample ending in … shows the start)', async (doc) => {
+    const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+    const command = `$ tracectl insights --top 5 ${DEMO}\n`;
+    const start = text.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = text.slice(start + command.length, text.indexOf('```', start));
+    const { stdout } = await runCli(['insights', '--top', '5', DEMO]);
+    if (shown.endsWith('…\n')) expect(stdout.startsWith(shown.slice(0, -2))).toBe(true);
+    else expect(stdout).toBe(shown);
   });
 });
 

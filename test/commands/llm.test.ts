@@ -19,7 +19,7 @@ describe('tracectl llm', () => {
     expect(code).toBe(0);
     const body = JSON.parse(stdout) as LlmJson & { schema: string };
     expect(body.schema).toBe('tracectl/v1');
-    expect(body.traces).toBe(60);
+    expect(body.traces).toBe(63);
     expect(body.llmTraces).toBeGreaterThan(0);
     for (const m of body.models) {
       for (const key of ['provider', 'model', 'calls', 'errors', 'rateLimited', 'latencyMs', 'ttftMs', 'outputTokensPerSec', 'tokens', 'costUsd']) expect(m).toHaveProperty(key);

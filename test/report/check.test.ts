@@ -147,7 +147,7 @@ describe('checkJson', () => {
       'prompt size',
     ]);
     expect(body.results[3]).toMatchObject({ name: 'ask endpoint', metric: 'p(95)', limit: 5000, passed: false, status: 'fail' });
-    expect(body.results[6]).toMatchObject({ metric: 'hit_ratio', actual: 13 / 33, limit: 0.35, passed: true });
+    expect(body.results[6]).toMatchObject({ metric: 'hit_ratio', actual: 13 / 36, limit: 0.35, passed: true });
     expect(body.budgets[0]!.criticalPath).toEqual(expect.arrayContaining([expect.objectContaining({ service: 'llm-api', name: 'llm_completion' })]));
   });
 });

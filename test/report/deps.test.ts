@@ -62,10 +62,10 @@ describe('renderDepsTree', () => {
     await expect(text).toMatchFileSnapshot(`./__golden__/deps-tree-${width}.txt`);
     expect(widest(text)).toBeLessThanOrEqual(width);
     expect(text).toContain('gateway (entry)\n');
-    expect(text).toMatch(/^│ {3}│ {3}└─→ openai \(uninstrumented\) +45 +8\.9% +1\.19s +6\.83s$/m);
+    expect(text).toMatch(/^│ {3}│ {3}└─→ openai \(uninstrumented\) +48 +8\.3% +1\.2s +5\.93s$/m);
     // llm-api is expanded under rag-service (more calls there first), referenced from the gateway.
     expect(text.match(/→ llm-api/g)).toHaveLength(2);
-    expect(text).toMatch(/^└─→ llm-api \(↑ above\) +20 +10%/m);
+    expect(text).toMatch(/^└─→ llm-api \(↑ above\) +23 +8\.7%/m);
     expect(text).not.toContain('\u001b[');
   });
 
@@ -140,7 +140,7 @@ describe('renderDepsTree', () => {
 
   it('colours error shares only when asked', async () => {
     const map = await demoMap();
-    expect(renderDepsTree(map, { color: true, width: 100, tty: true })).toContain('\u001b[31m10%');
+    expect(renderDepsTree(map, { color: true, width: 100, tty: true })).toContain('\u001b[31m8.7%');
     expect(renderDepsTree(map, plain(100))).not.toContain('\u001b[');
   });
 
@@ -158,10 +158,10 @@ describe('renderMermaid and renderDot', () => {
     await expect(dot).toMatchFileSnapshot('./__golden__/deps-dot.txt');
     expect(mermaid).toMatch(/^flowchart LR\n/);
     expect(mermaid).toContain('  svc_openai(["openai"])\n');
-    expect(mermaid).toContain('  svc_gateway -->|"41 calls, 0% err"| svc_usage_worker\n');
+    expect(mermaid).toContain('  svc_gateway -->|"44 calls, 0% err"| svc_usage_worker\n');
     expect(dot).toMatch(/^digraph dependencies \{\n[\s\S]*\}\n$/);
     expect(dot).toContain('  svc_postgresql [label="postgresql", shape=ellipse, style=dashed];\n');
-    expect(dot).toContain('  svc_llm_api -> svc_openai [label="45 calls, 8.9% err", tooltip="p50 1.19s, p95 6.83s"];\n');
+    expect(dot).toContain('  svc_llm_api -> svc_openai [label="48 calls, 8.3% err", tooltip="p50 1.2s, p95 5.93s"];\n');
   });
 
   it('draw inferred edges dotted, peers and entries distinct', async () => {

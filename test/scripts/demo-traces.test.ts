@@ -81,7 +81,7 @@ describe('demo trace generator', () => {
   });
 
   it('models a realistic world', () => {
-    expect(traces).toHaveLength(60);
+    expect(traces).toHaveLength(63);
     const starts = traces.map((t) => root(t).startUs);
     const ends = allSpans.map((s) => s.startUs + s.durationUs);
     expect(Math.min(...starts)).toBeGreaterThanOrEqual(0);

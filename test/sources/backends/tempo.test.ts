@@ -211,7 +211,7 @@ describe('Tempo: traces that cannot be fetched', () => {
     const backend = await tempo(broken());
     const run = await tracectl(['find', '--limit', '100', '--json', ...WINDOW, '--backend', backend]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^tracectl: fetched 58 of 60 traces; 2 failed, the first with: .*500.* — rerun, or pass --allow-partial to analyze what was fetched\n$/);
+    expect(run.stderr).toMatch(/^tracectl: fetched 61 of 63 traces; 2 failed, the first with: .*500.* — rerun, or pass --allow-partial to analyze what was fetched\n$/);
     expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 3 } });
   });
 
@@ -219,7 +219,7 @@ describe('Tempo: traces that cannot be fetched', () => {
     const backend = await tempo(broken());
     const run = await tracectl(['find', '--limit', '100', '--json', '--allow-partial', ...WINDOW, '--backend', backend]);
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as FindBody).traces).toHaveLength(58);
-    expect(run.stderr).toMatch(/fetched 58 of 60 traces; 2 failed.*the results are partial \(--allow-partial\)/);
+    expect((JSON.parse(run.stdout) as FindBody).traces).toHaveLength(61);
+    expect(run.stderr).toMatch(/fetched 61 of 63 traces; 2 failed.*the results are partial \(--allow-partial\)/);
   });
 });
