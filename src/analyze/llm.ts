@@ -438,3 +438,54 @@ function top(refs: LlmTraceRef[], value: (r: LlmTraceRef) => number): LlmTraceRe
   const unique = new Map(refs.map((r) => [r.traceId, r]));
   return [...unique.values()].sort((a, b) => value(b) - value(a) || compareText(a.traceId, b.traceId)).slice(0, TOP_TRACES);
 }
+
+/** What one LLM call used and cost, as `show` prints it on the span. */
+export interface SpanLlmUsage {
+  provider: string | null;
+  model: string | null;
+  /** All input tokens, cached ones included (`totalInputTokens`); null without usage. */
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** Null when it cannot be priced (or carries no usage). */
+  costUsd: number | null;
+  /** False for a wrapper: the call below it carries the count, so totals skip it. */
+  counted: boolean;
+}
+
+/** A trace's LLM calls in all, each counted once (the innermost rule). */
+export interface TraceLlmUsage {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when no call could be priced; a lower bound when `unpricedCalls` > 0. */
+  costUsd: number | null;
+  unpricedCalls: number;
+}
+
+/** The model calls of one trace, by span id, and their totals (for `show` and `find`). */
+export function traceLlmUsage(trace: Trace, options: LlmOptions = {}): { spans: Map<string, SpanLlmUsage>; total: TraceLlmUsage } {
+  const spans = new Map<string, SpanLlmUsage>();
+  const total: TraceLlmUsage = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, unpricedCalls: 0 };
+  for (const { span, call, wrapper } of llmCalls(trace)) {
+    if (call.role !== 'model') continue;
+    const usage = hasUsage(call);
+    const costUsd = usage || call.costUsd !== null ? costOf(call, options.prices ?? null, options.catalogue !== false) : null;
+    spans.set(span.spanId, {
+      provider: call.provider,
+      model: call.model,
+      inputTokens: usage ? totalInputTokens(call) : null,
+      outputTokens: usage ? (call.outputTokens ?? 0) : null,
+      costUsd,
+      counted: !wrapper,
+    });
+    if (wrapper) continue;
+    total.calls++;
+    if (usage) {
+      total.inputTokens += totalInputTokens(call);
+      total.outputTokens += call.outputTokens ?? 0;
+    }
+    if (costUsd !== null) total.costUsd = (total.costUsd ?? 0) + costUsd;
+    else if (usage) total.unpricedCalls++;
+  }
+  return { spans, total };
+}

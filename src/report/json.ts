@@ -2,7 +2,7 @@ import type { TraceSummary } from '../analyze/trace-summary.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { Ms } from '../model/span.js';
 import { wallClockIso } from '../model/time.js';
-import { JSON_SCHEMA, type FindJson, type ShowJson, type TraceRowJson, type TracectlJson } from './json-contract.js';
+import { JSON_SCHEMA, type FindJson, type ShowJson, type ShowSpanJson, type TraceRowJson, type TracectlJson } from './json-contract.js';
 
 
 /** Milliseconds rounded to whole nanoseconds, so floating-point noise does not reach scripts. */
@@ -25,7 +25,7 @@ export function showJson(view: TraceView, url: string | null = null): ShowJson {
     spanCount: trace.spans.length,
     services: servicesOf(trace),
     warnings: trace.warnings,
-    spans: trace.spans.map((s) => ({
+    spans: trace.spans.map((s) => withLlm(view, s.spanId, {
       spanId: s.spanId,
       parentSpanId: s.parentSpanId,
       service: s.service,
@@ -43,9 +43,17 @@ export function showJson(view: TraceView, url: string | null = null): ShowJson {
       attributes: s.attributes,
       events: s.events.map((e) => ({ name: e.name, timeMs: jsonMs(e.timeMs - trace.startMs), attributes: e.attributes })),
     })),
+    llm: view.llm.total.calls > 0 ? { ...view.llm.total } : null,
   };
   if (url !== null) body.url = url;
   return body;
+}
+
+/** A span of `show --json`, with `llm` when it is a model call. */
+function withLlm(view: TraceView, spanId: string, span: ShowSpanJson): ShowSpanJson {
+  const call = view.llm.spans.get(spanId);
+  if (call !== undefined) span.llm = { ...call };
+  return span;
 }
 
 /** Where a backend's web UI shows a trace, when a backend is read and its UI known. */
