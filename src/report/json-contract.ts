@@ -117,6 +117,8 @@ export interface AnalyzeJson {
   bottlenecks: BottlenecksJson;
   errors: ErrorsJson;
   cache: CacheJson;
+  /** As `llm --json` prints it; null when the traces hold no LLM call, agent or tool. */
+  llm: LlmJson | null;
   deps: DepsJson;
 }
 
