@@ -53,6 +53,8 @@ export interface ModelUsage {
   unpricedCalls: number;
   /** Input tokens served from the provider's prompt cache over all input tokens. */
   cachedInputShare: number;
+  /** Calls that read at least one input token from the prompt cache. */
+  cachedCalls: number;
 }
 
 export interface LlmTraceRef {
@@ -108,6 +110,7 @@ interface ModelDraft {
   cost: ExactSum;
   priced: number;
   unpricedCalls: number;
+  cachedCalls: number;
 }
 
 interface NamedDraft {
@@ -213,6 +216,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       d.tokens.input += input;
       d.tokens.output += call.outputTokens ?? 0;
       d.tokens.cacheRead += call.cacheReadTokens ?? 0;
+      if ((call.cacheReadTokens ?? 0) > 0) d.cachedCalls++;
       d.tokens.cacheCreation += call.cacheCreationTokens ?? 0;
       d.tokens.reasoning += call.reasoningTokens ?? 0;
       tokens += input + (call.outputTokens ?? 0);
@@ -296,6 +300,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       for (const partial of other.cost) addExact(d.cost, partial);
       d.priced += other.priced;
       d.unpricedCalls += other.unpricedCalls;
+      d.cachedCalls += other.cachedCalls;
     }
     const mergeNamed = (map: Map<string, Live & { draft: NamedDraft }>, list: NamedDraft[]): void => {
       for (const other of list) {
@@ -338,6 +343,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       costUsd: d.priced > 0 ? exactSum(d.cost) : null,
       unpricedCalls: d.unpricedCalls,
       cachedInputShare: d.tokens.input > 0 ? d.tokens.cacheRead / d.tokens.input : 0,
+      cachedCalls: d.cachedCalls,
     }));
     models.sort((a, b) => b.calls - a.calls || compareText(a.provider, b.provider) || compareText(a.model, b.model));
     const tools = [...this.tools.values()]
@@ -372,7 +378,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
     if (!m) {
       const empty = new QuantileSketch().state();
       m = {
-        draft: { provider, model, calls: 0, errors: 0, rateLimited: 0, errorTypes: {}, latency: empty, ttft: empty, tps: empty, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, cost: [], priced: 0, unpricedCalls: 0 },
+        draft: { provider, model, calls: 0, errors: 0, rateLimited: 0, errorTypes: {}, latency: empty, ttft: empty, tps: empty, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, cost: [], priced: 0, unpricedCalls: 0, cachedCalls: 0 },
         latency: new QuantileSketch(),
         ttft: new QuantileSketch(),
         tps: new QuantileSketch(),
