@@ -5,7 +5,7 @@ import { fitColumns, type FitColumn } from './columns.js';
 import { formatPercent } from './format.js';
 import type { LlmJson } from './json-contract.js';
 import { jsonMs } from './json.js';
-import { cleanAndTruncate, cleanText } from './sanitize.js';
+import { cleanAndTruncate } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 
