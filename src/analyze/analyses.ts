@@ -32,12 +32,13 @@ const analyses = {
   attrs: (_options: Record<string, never>) => new AttrsAccumulator(),
   /** The attribute keys the traces carry (for "did you mean" when a --where key exists nowhere). */
   keys: (_options: Record<string, never>) => new AttributeKeyAccumulator(),
-  /** `tracectl analyze`: the four analyzers in one pass; `top` limits the error groups. */
-  analyze: (options: { top: number }) =>
+  /** `tracectl analyze`: the analyzers in one pass; `top` limits the error groups; `prices` as in `llm`. */
+  analyze: (options: { top: number; prices?: LlmOptions['prices'] }) =>
     combineAccumulators({
       bottlenecks: new BottleneckAccumulator(),
       errors: new ErrorAccumulator({ limit: options.top }),
       cache: new CacheAccumulator(),
+      llm: new LlmAccumulator({ prices: options.prices ?? null }),
       deps: new DependencyAccumulator(),
     }),
 };

@@ -2,7 +2,6 @@ import { foldTraces, type MergeableAccumulator } from './accumulator.js';
 import type { AttributeValue, Ms, Span, Trace } from '../model/span.js';
 import { criticalPath, criticalTimeBySpan } from './critical-path.js';
 import { compareText, median, percentile, sortedNumbers } from './stats.js';
-import { numberAttribute } from '../model/attributes.js';
 import { wallClockNs } from '../model/time.js';
 import { plural } from '../model/text.js';
 import { pushAll } from '../model/arrays.js';
@@ -21,13 +20,6 @@ export const CACHE_EVENTS: Readonly<Record<string, 'hit' | 'miss'>> = {
   'cache.miss': 'miss',
   cache_miss: 'miss',
 };
-
-/** Where the LLM prompt cache is read from (OpenTelemetry GenAI semantic conventions). */
-const INPUT_TOKENS = 'gen_ai.usage.input_tokens';
-/** The current name first, then the older flat one some instrumentations still write. */
-const CACHED_INPUT_TOKENS = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens'];
-const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model'];
-export const UNKNOWN_MODEL = '(unknown)';
 
 export interface CacheOptions {
   /** Attribute keys that carry the signal; replaces `DEFAULT_CACHE_KEYS` when given. */
@@ -65,20 +57,7 @@ export interface CacheOperation {
   onCriticalPath: number;
 }
 
-/** The LLM provider's prompt cache, per model. */
-export interface PromptCache {
-  model: string;
-  /** Spans reporting input tokens. */
-  calls: number;
-  /** Of those, calls that read at least one token from the cache. */
-  cachedCalls: number;
-  inputTokens: number;
-  cachedTokens: number;
-  /** cachedTokens / inputTokens. */
-  cachedShare: number;
-}
-
-export type CacheWarningKind = 'hits-slower-than-misses' | 'unreadable-signal' | 'cached-exceeds-input';
+export type CacheWarningKind = 'hits-slower-than-misses' | 'unreadable-signal';
 
 export interface CacheWarning {
   kind: CacheWarningKind;
@@ -95,8 +74,6 @@ export interface CacheReport {
   keys: string[];
   /** By lookups descending, ties by name, then service. */
   caches: CacheOperation[];
-  /** By input tokens descending, ties by model. */
-  promptCaches: PromptCache[];
   warnings: CacheWarning[];
 }
 
@@ -147,11 +124,6 @@ function describeValue(value: AttributeValue | undefined): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-function readCount(value: AttributeValue | undefined): number | null {
-  const n = numberAttribute(value);
-  return n !== null && n >= 0 ? n : null;
-}
-
 /** One lookup, kept until the report. */
 export interface CacheLookup {
   hit: boolean;
@@ -180,14 +152,12 @@ function requestLatency(span: Span, trace: Trace): Ms {
 
 /**
  * Cache effectiveness (DESIGN.md "Cache lookup"): per cache operation, how often it hits,
- * how long requests take on a hit and on a miss, and how much time the hits saved; and
- * per model, how much of the prompt the LLM provider served from its prompt cache.
+ * how long requests take on a hit and on a miss, and how much time the hits saved.
+ * Application caches only: the LLM provider's prompt cache is in the `llm` analysis.
  */
 export function cacheEffectiveness(traces: Iterable<Trace>, options: CacheOptions = {}): CacheReport {
   return foldTraces(new CacheAccumulator(options), traces);
 }
-
-export type PromptCacheTally = Omit<PromptCache, 'cachedShare'>;
 
 /** Values a span could not be read as a hit or miss, for one attribute key. */
 export interface UnreadableSignals {
@@ -202,19 +172,15 @@ export interface CacheState {
   /** Copies must look for the same keys for the merge to mean anything. */
   keys: string[];
   traces: number;
-  cachedExceedsInput: number;
   lookups: { service: string; name: string; items: CacheLookup[] }[];
   unreadable: ({ source: string } & UnreadableSignals)[];
-  models: PromptCacheTally[];
 }
 
-/** `cacheEffectiveness` one trace at a time: keeps one small record per lookup and a tally per model. */
+/** `cacheEffectiveness` one trace at a time: keeps one small record per lookup. */
 export class CacheAccumulator implements MergeableAccumulator<CacheReport, CacheState> {
   private readonly keys: string[];
   private readonly lookups = new Map<string, { service: string; name: string; items: CacheLookup[] }>();
   private readonly unreadable = new Map<string, UnreadableSignals>();
-  private readonly models = new Map<string, PromptCacheTally>();
-  private cachedExceedsInput = 0;
   private traces = 0;
 
   constructor(options: CacheOptions = {}) {
@@ -223,7 +189,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
 
   add(trace: Trace): void {
     this.traces++;
-    const { keys, models } = this;
+    const { keys } = this;
     let critical: Map<string, Ms> | undefined;
     for (const span of trace.spans) {
       const signal = readCacheSignal(span, keys);
@@ -239,35 +205,6 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
           critical: (critical.get(span.spanId) ?? 0) > 0,
         });
       }
-
-      const input = readCount(span.attributes[INPUT_TOKENS]);
-      if (input !== null) {
-        let cached = 0;
-        for (const k of CACHED_INPUT_TOKENS) {
-          const c = readCount(span.attributes[k]);
-          if (c !== null) {
-            cached = c;
-            break;
-          }
-        }
-        // The conventions count cached tokens inside input_tokens; some providers
-        // (Anthropic) report them apart. More cached than input can only mean the latter.
-        let total = input;
-        if (cached > input) {
-          total = input + cached;
-          this.cachedExceedsInput++;
-        }
-        const model = modelOf(span);
-        let entry = models.get(model);
-        if (!entry) {
-          entry = { model, calls: 0, cachedCalls: 0, inputTokens: 0, cachedTokens: 0 };
-          models.set(model, entry);
-        }
-        entry.calls++;
-        if (cached > 0) entry.cachedCalls++;
-        entry.inputTokens += total;
-        entry.cachedTokens += cached;
-      }
     }
   }
 
@@ -275,10 +212,8 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
     return {
       keys: [...this.keys],
       traces: this.traces,
-      cachedExceedsInput: this.cachedExceedsInput,
       lookups: [...this.lookups.values()].map(({ service, name, items }) => ({ service, name, items: items.map((l) => ({ ...l })) })),
       unreadable: [...this.unreadable].map(([source, u]) => ({ source, ...u })),
-      models: [...this.models.values()].map((m) => ({ ...m })),
     };
   }
 
@@ -287,25 +222,13 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
       throw new Error(`cannot merge cache lookups read from ${state.keys.join(', ')} into ones read from ${this.keys.join(', ')}`);
     }
     this.traces += state.traces;
-    this.cachedExceedsInput += state.cachedExceedsInput;
     // Item order does not matter: the report sorts latencies before using them.
     for (const { service, name, items } of state.lookups) pushAll(this.lookupGroup(service, name), items.map((l) => ({ ...l })));
     for (const { source, count, example, exampleNs } of state.unreadable) this.addUnreadable(source, { count, example, exampleNs });
-    for (const m of state.models) {
-      const entry = this.models.get(m.model);
-      if (!entry) {
-        this.models.set(m.model, { ...m });
-        continue;
-      }
-      entry.calls += m.calls;
-      entry.cachedCalls += m.cachedCalls;
-      entry.inputTokens += m.inputTokens;
-      entry.cachedTokens += m.cachedTokens;
-    }
   }
 
   result(): CacheReport {
-    const { keys, lookups, unreadable, models, cachedExceedsInput } = this;
+    const { keys, lookups, unreadable } = this;
     // Ties fall back to code units so no order depends on which lookup came first.
     const caches = [...lookups.values()]
       .map(({ service, name, items }) => summarize(service, name, items))
@@ -337,20 +260,7 @@ export class CacheAccumulator implements MergeableAccumulator<CacheReport, Cache
         message: `${plural(count, 'span')} had a "${key}" value that is not a hit/miss flag (e.g. ${example}); they were not counted as lookups`,
       });
     }
-    if (cachedExceedsInput > 0) {
-      warnings.push({
-        kind: 'cached-exceeds-input',
-        service: null,
-        name: null,
-        message: `${plural(cachedExceedsInput, 'LLM call')} reported more cached than input tokens; their input was counted as input + cached (the provider reports them apart)`,
-      });
-    }
-
-    const promptCaches = [...models.values()]
-      .map((m) => ({ ...m, cachedShare: m.inputTokens > 0 ? m.cachedTokens / m.inputTokens : 0 }))
-      .sort((a, b) => b.inputTokens - a.inputTokens || a.model.localeCompare(b.model) || compareText(a.model, b.model));
-
-    return { traces: this.traces, keys, caches, promptCaches, warnings };
+    return { traces: this.traces, keys, caches, warnings };
   }
 
   /** JSON keys: a service and a name joined by a separator could collide with another pair. */
@@ -406,12 +316,4 @@ function latency(values: readonly Ms[]): LatencyPercentiles {
   if (values.length === 0) return { p50: null, p95: null };
   const sorted = sortedNumbers(values);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-}
-
-function modelOf(span: Span): string {
-  for (const key of MODEL_KEYS) {
-    const value = span.attributes[key];
-    if (typeof value === 'string' && value !== '') return value;
-  }
-  return UNKNOWN_MODEL;
 }

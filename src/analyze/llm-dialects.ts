@@ -72,6 +72,11 @@ export interface LlmCall {
   agent: string | null;
   tool: string | null;
   toolArguments: string | null;
+  /**
+   * Whether `inputTokens` counts the cached tokens, when the span itself says (see
+   * `cacheInInput`); absent or undefined, `inputIncludesCache` judges by the counts.
+   */
+  cacheInInput?: boolean;
 }
 
 function first<K extends keyof typeof LLM_ATTRIBUTES>(attributes: Attributes, fact: K, read: typeof numberAttribute | typeof textAttribute): ReturnType<typeof read> {
@@ -88,6 +93,36 @@ const count = (attributes: Attributes, fact: keyof typeof LLM_ATTRIBUTES): numbe
   return n !== null && n >= 0 ? n : null;
 };
 const text = (attributes: Attributes, fact: keyof typeof LLM_ATTRIBUTES): string | null => first(attributes, fact, textAttribute) as string | null;
+
+/** The key a fact was read from (the first present with a usable value), or null. */
+function keyOf(attributes: Attributes, fact: keyof typeof LLM_ATTRIBUTES): string | null {
+  for (const key of LLM_ATTRIBUTES[fact]) if (key in attributes && numberAttribute(attributes[key]) !== null) return key;
+  return null;
+}
+
+/** The underscore cache keys: Anthropic's own usage field names, copied as they are. */
+const ANTHROPIC_CACHE_KEYS = new Set(['gen_ai.usage.cache_read_input_tokens', 'gen_ai.usage.cache_creation_input_tokens']);
+
+/**
+ * Whether a span's input count includes its cached tokens, when the span tells:
+ * - a total beside input, output and cache counts settles it: total = input + output means
+ *   input holds the cache; total = input + cache + output means it does not;
+ * - else an Anthropic call whose counts carry Anthropic's own names (`input_tokens` with the
+ *   underscore `cache_read_input_tokens`/`cache_creation_input_tokens`, as instrumentations
+ *   that copy the Anthropic usage object write them, OpenLIT among them) is in Anthropic's
+ *   convention: input excludes the cache. Traceloop writes the deprecated
+ *   `gen_ai.usage.prompt_tokens` as input + cache read + cache creation (the OpenTelemetry
+ *   rule), and the current dotted cache names follow that rule too.
+ * Undefined when the span does not tell.
+ */
+function cacheInInput(a: Attributes, provider: string | null, input: number | null, output: number | null, total: number | null, cached: number): boolean | undefined {
+  if (input === null || cached === 0) return undefined;
+  // (total = input + output says nothing: producers of both conventions write it so.)
+  if (total !== null && output !== null && total === input + output + cached) return false;
+  if (provider !== 'anthropic' || keyOf(a, 'inputTokens') !== 'gen_ai.usage.input_tokens') return undefined;
+  const cacheKey = keyOf(a, 'cacheReadTokens') ?? keyOf(a, 'cacheCreationTokens');
+  return cacheKey !== null && ANTHROPIC_CACHE_KEYS.has(cacheKey) ? false : undefined;
+}
 
 function roleOf(span: Span): LlmRole | null {
   const a = span.attributes;
@@ -146,16 +181,21 @@ export function readLlmCall(span: Span): LlmCall | null {
   let output = count(a, 'outputTokens');
   const total = count(a, 'totalTokens');
   // Only a total (Traceloop's llm.usage.total_tokens alone): count it as input, the larger cost rarely.
+  const outputReported = output !== null;
   if (input === null && output === null && total !== null) input = total;
   else if (input !== null && output === null && total !== null && total >= input) output = total - input;
+  const provider = text(a, 'provider')?.toLowerCase() ?? null;
+  const cacheReadTokens = count(a, 'cacheReadTokens');
+  const cacheCreationTokens = count(a, 'cacheCreationTokens');
+  const convention = cacheInInput(a, provider, input, outputReported ? output : null, total, (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0));
   return {
     role,
-    provider: text(a, 'provider')?.toLowerCase() ?? null,
+    provider,
     model: text(a, 'model'),
     inputTokens: input,
     outputTokens: output,
-    cacheReadTokens: count(a, 'cacheReadTokens'),
-    cacheCreationTokens: count(a, 'cacheCreationTokens'),
+    cacheReadTokens,
+    cacheCreationTokens,
     reasoningTokens: count(a, 'reasoningTokens'),
     costUsd: first(a, 'costUsd', numberAttribute) as number | null,
     ttftMs,
@@ -163,6 +203,7 @@ export function readLlmCall(span: Span): LlmCall | null {
     agent: text(a, 'agent'),
     tool: text(a, 'tool'),
     toolArguments: text(a, 'toolArguments'),
+    ...(convention === undefined ? {} : { cacheInInput: convention }),
   };
 }
 
@@ -174,10 +215,11 @@ export function hasUsage(call: LlmCall): boolean {
 /**
  * Whether `inputTokens` includes the cached tokens (the OpenTelemetry rule, and OpenAI's)
  * or excludes them (Anthropic's native counts, where cache reads and writes are reported
- * beside the input). More cache read than input can only mean the latter; so can a provider
- * known to count that way.
+ * beside the input). The span's own word first (`cacheInInput`); then more cache read than
+ * input can only mean the latter; so can an Anthropic cache write larger than the input.
  */
 export function inputIncludesCache(call: LlmCall): boolean {
+  if (call.cacheInInput !== undefined) return call.cacheInInput;
   const cached = (call.cacheReadTokens ?? 0) + (call.cacheCreationTokens ?? 0);
   if (call.inputTokens !== null && cached > call.inputTokens) return false;
   return !(call.provider === 'anthropic' && call.cacheCreationTokens !== null && call.inputTokens !== null && call.cacheCreationTokens > call.inputTokens);

@@ -53,6 +53,8 @@ export interface ModelUsage {
   unpricedCalls: number;
   /** Input tokens served from the provider's prompt cache over all input tokens. */
   cachedInputShare: number;
+  /** Calls that read at least one input token from the prompt cache. */
+  cachedCalls: number;
 }
 
 export interface LlmTraceRef {
@@ -108,6 +110,7 @@ interface ModelDraft {
   cost: ExactSum;
   priced: number;
   unpricedCalls: number;
+  cachedCalls: number;
 }
 
 interface NamedDraft {
@@ -213,6 +216,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       d.tokens.input += input;
       d.tokens.output += call.outputTokens ?? 0;
       d.tokens.cacheRead += call.cacheReadTokens ?? 0;
+      if ((call.cacheReadTokens ?? 0) > 0) d.cachedCalls++;
       d.tokens.cacheCreation += call.cacheCreationTokens ?? 0;
       d.tokens.reasoning += call.reasoningTokens ?? 0;
       tokens += input + (call.outputTokens ?? 0);
@@ -296,6 +300,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       for (const partial of other.cost) addExact(d.cost, partial);
       d.priced += other.priced;
       d.unpricedCalls += other.unpricedCalls;
+      d.cachedCalls += other.cachedCalls;
     }
     const mergeNamed = (map: Map<string, Live & { draft: NamedDraft }>, list: NamedDraft[]): void => {
       for (const other of list) {
@@ -338,6 +343,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
       costUsd: d.priced > 0 ? exactSum(d.cost) : null,
       unpricedCalls: d.unpricedCalls,
       cachedInputShare: d.tokens.input > 0 ? d.tokens.cacheRead / d.tokens.input : 0,
+      cachedCalls: d.cachedCalls,
     }));
     models.sort((a, b) => b.calls - a.calls || compareText(a.provider, b.provider) || compareText(a.model, b.model));
     const tools = [...this.tools.values()]
@@ -372,7 +378,7 @@ export class LlmAccumulator implements MergeableAccumulator<LlmReport, LlmState>
     if (!m) {
       const empty = new QuantileSketch().state();
       m = {
-        draft: { provider, model, calls: 0, errors: 0, rateLimited: 0, errorTypes: {}, latency: empty, ttft: empty, tps: empty, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, cost: [], priced: 0, unpricedCalls: 0 },
+        draft: { provider, model, calls: 0, errors: 0, rateLimited: 0, errorTypes: {}, latency: empty, ttft: empty, tps: empty, tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, cost: [], priced: 0, unpricedCalls: 0, cachedCalls: 0 },
         latency: new QuantileSketch(),
         ttft: new QuantileSketch(),
         tps: new QuantileSketch(),
@@ -437,4 +443,55 @@ function criticalBelow(trace: Trace, span: Span, critical: ReadonlyMap<string, M
 function top(refs: LlmTraceRef[], value: (r: LlmTraceRef) => number): LlmTraceRef[] {
   const unique = new Map(refs.map((r) => [r.traceId, r]));
   return [...unique.values()].sort((a, b) => value(b) - value(a) || compareText(a.traceId, b.traceId)).slice(0, TOP_TRACES);
+}
+
+/** What one LLM call used and cost, as `show` prints it on the span. */
+export interface SpanLlmUsage {
+  provider: string | null;
+  model: string | null;
+  /** All input tokens, cached ones included (`totalInputTokens`); null without usage. */
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** Null when it cannot be priced (or carries no usage). */
+  costUsd: number | null;
+  /** False for a wrapper: the call below it carries the count, so totals skip it. */
+  counted: boolean;
+}
+
+/** A trace's LLM calls in all, each counted once (the innermost rule). */
+export interface TraceLlmUsage {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when no call could be priced; a lower bound when `unpricedCalls` > 0. */
+  costUsd: number | null;
+  unpricedCalls: number;
+}
+
+/** The model calls of one trace, by span id, and their totals (for `show` and `find`). */
+export function traceLlmUsage(trace: Trace, options: LlmOptions = {}): { spans: Map<string, SpanLlmUsage>; total: TraceLlmUsage } {
+  const spans = new Map<string, SpanLlmUsage>();
+  const total: TraceLlmUsage = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, unpricedCalls: 0 };
+  for (const { span, call, wrapper } of llmCalls(trace)) {
+    if (call.role !== 'model') continue;
+    const usage = hasUsage(call);
+    const costUsd = usage || call.costUsd !== null ? costOf(call, options.prices ?? null, options.catalogue !== false) : null;
+    spans.set(span.spanId, {
+      provider: call.provider,
+      model: call.model,
+      inputTokens: usage ? totalInputTokens(call) : null,
+      outputTokens: usage ? (call.outputTokens ?? 0) : null,
+      costUsd,
+      counted: !wrapper,
+    });
+    if (wrapper) continue;
+    total.calls++;
+    if (usage) {
+      total.inputTokens += totalInputTokens(call);
+      total.outputTokens += call.outputTokens ?? 0;
+    }
+    if (costUsd !== null) total.costUsd = (total.costUsd ?? 0) + costUsd;
+    else if (usage) total.unpricedCalls++;
+  }
+  return { spans, total };
 }

@@ -2,6 +2,7 @@ import type { Ms, Trace } from '../model/span.js';
 import type { MergeableAccumulator } from './accumulator.js';
 import { errorCount, rootSpan } from '../model/error-span.js';
 import { traceStart } from '../model/time.js';
+import { traceLlmUsage, type LlmOptions } from './llm.js';
 import { compareText } from './stats.js';
 
 /** One row of `find`: the facts about a trace a user scans a list for. */
@@ -14,10 +15,19 @@ export interface TraceSummary {
   durationMs: Ms;
   spanCount: number;
   errorCount: number;
+  /** Model calls, each counted once (the innermost rule, docs/llm.md). */
+  llmCalls: number;
+  /** Input and output tokens of those calls. */
+  tokens: number;
+  /** US dollars, null when no call could be priced (a lower bound when some could not). */
+  costUsd: number | null;
+  /** Calls with usage but no price: `costUsd` is then a lower bound. */
+  unpricedCalls: number;
 }
 
-export function summarizeTrace(trace: Trace): TraceSummary {
+export function summarizeTrace(trace: Trace, prices: LlmOptions = {}): TraceSummary {
   const root = rootSpan(trace);
+  const llm = traceLlmUsage(trace, prices).total;
   return {
     traceId: trace.traceId,
     rootService: root?.service ?? '',
@@ -26,11 +36,15 @@ export function summarizeTrace(trace: Trace): TraceSummary {
     durationMs: trace.durationMs,
     spanCount: trace.spans.length,
     errorCount: errorCount(trace),
+    llmCalls: llm.calls,
+    tokens: llm.inputTokens + llm.outputTokens,
+    costUsd: llm.costUsd,
+    unpricedCalls: llm.unpricedCalls,
   };
 }
 
 /** `find --sort`: what the list is ordered by (the largest, or the newest, first). */
-export const findSorts = ['start', 'duration', 'spans', 'errors'] as const;
+export const findSorts = ['start', 'duration', 'spans', 'errors', 'tokens', 'cost'] as const;
 export type FindSort = (typeof findSorts)[number];
 
 export interface FindOrder {
@@ -42,6 +56,8 @@ export interface FindOrder {
   sort?: FindSort;
   /** The other way round: smallest or oldest first. */
   reverse?: boolean;
+  /** How to price LLM calls (`--prices`). */
+  prices?: LlmOptions['prices'];
 }
 
 /** A `FindAccumulator` as plain data, for `merge` in another thread. */
@@ -63,6 +79,9 @@ const byField: Record<FindSort, (a: TraceSummary, b: TraceSummary) => number> = 
   duration: (a, b) => b.durationMs - a.durationMs,
   spans: (a, b) => b.spanCount - a.spanCount,
   errors: (a, b) => b.errorCount - a.errorCount,
+  tokens: (a, b) => b.tokens - a.tokens,
+  // Unpriced traces rank below every priced one, however cheap.
+  cost: (a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1),
 };
 
 /**
@@ -78,8 +97,10 @@ export class FindAccumulator implements MergeableAccumulator<FindResult, FindSta
   private total = 0;
   private readonly max: number;
   private readonly compare: (a: TraceSummary, b: TraceSummary) => number;
+  private readonly prices: LlmOptions;
 
   constructor(order: FindOrder) {
+    this.prices = { prices: order.prices ?? null };
     this.max = Math.min(order.slowest ?? Infinity, order.limit ?? Infinity);
     const field = byField[order.sort ?? (order.slowest !== undefined ? 'duration' : 'start')];
     const sign = order.reverse ? -1 : 1;
@@ -90,7 +111,7 @@ export class FindAccumulator implements MergeableAccumulator<FindResult, FindSta
 
   add(trace: Trace): void {
     this.total++;
-    this.rows.push(summarizeTrace(trace));
+    this.rows.push(summarizeTrace(trace, this.prices));
     if (this.rows.length >= 2 * this.max + 64) this.prune();
   }
 

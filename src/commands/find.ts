@@ -10,6 +10,7 @@ import { analyzeSelectedTraces } from '../pipeline/read.js';
 import { cleanText } from '../report/sanitize.js';
 import type { BackendConfig } from '../sources/backends/config.js';
 import { tellMissingKeys } from './missing-keys.js';
+import { readPrices } from './llm.js';
 
 export interface FindOptions extends CommonOptions, FilterOptions {
   sources: string[];
@@ -21,6 +22,8 @@ export interface FindOptions extends CommonOptions, FilterOptions {
   /** `-q`/`--ids`: trace ids only, one a line. */
   ids?: boolean;
   format?: 'table' | 'jsonl';
+  /** `--prices FILE`: US dollars per million tokens, by model (docs/llm.md). */
+  prices?: string;
 }
 
 /** Without --slow, the newest this many traces are listed. */
@@ -32,6 +35,7 @@ export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   const limit = opts.limit === undefined ? (slowest === undefined ? DEFAULT_LIMIT : undefined) : countOption('--limit', opts.limit);
   const sort: FindSort = opts.sort ?? (slowest === undefined ? 'start' : 'duration');
   const reverse = opts.reverse === true;
+  const prices = opts.prices === undefined ? null : await readPrices(opts.prices, io);
   // What the table will show, so a backend that searches by summaries (Tempo) fetches only that;
   // another order needs every trace the search finds.
   const count = Math.min(slowest ?? Infinity, limit ?? Infinity);
@@ -40,7 +44,7 @@ export async function runFind(opts: FindOptions, io: Io): Promise<number> {
   let backend: BackendConfig | null = null;
   const found = await readSelected(opts.sources, opts, io, (plan, ctx) => {
     backend = plan.backend;
-    return analyzeSelectedTraces(plan, ctx, { name: 'find', options: { slowest, limit, sort, reverse } }, rank === undefined ? {} : { rank });
+    return analyzeSelectedTraces(plan, ctx, { name: 'find', options: { slowest, limit, sort, reverse, prices } }, rank === undefined ? {} : { rank });
   });
   const urlOf = webUrlOf(backend) ?? undefined;
   // A backend search fetches only the best traces (and at most --max-traces): how many matched in all is unknown.
@@ -72,6 +76,7 @@ export function findCommand(io: Io, done: (code: number) => void): Command {
     .option('--limit <n>', `at most this many traces (default ${DEFAULT_LIMIT} without --slow)`)
     .addOption(new Option('--sort <field>', 'order by this, largest or newest first (default start; duration with --slow)').choices(findSorts))
     .option('--reverse', 'the other way round: smallest or oldest first')
+    .option('--prices <file>', 'US dollars per million tokens by model (YAML), for COST and --sort cost')
     .option('-q, --ids', 'print trace ids only, one a line (for xargs)')
     .addOption(new Option('--format <format>', 'table (default), or jsonl: one trace object a line').choices(['table', 'jsonl']));
   addFilterOptions(cmd);

@@ -12,6 +12,7 @@ import { addCommonOptions, countOption, renderContext, type CommonOptions } from
 import { readSelected } from './read.js';
 import { webUrlOf } from './backend-options.js';
 import type { BackendConfig } from '../sources/backends/config.js';
+import { readPrices } from './llm.js';
 
 export interface ShowOptions extends CommonOptions {
   traceId: string;
@@ -21,12 +22,15 @@ export interface ShowOptions extends CommonOptions {
   expand?: boolean;
   /** `--insights`: mark the spans in anti-patterns and list them (tracectl insights --trace). */
   insights?: boolean;
+  /** `--prices FILE`: US dollars per million tokens, by model (docs/llm.md). */
+  prices?: string;
 }
 
 export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
   if (parseTraceIdInput(opts.traceId) === null) {
     throw new UsageError(`"${cleanText(opts.traceId)}" is not a trace id: give 16 or 32 hex digits`);
   }
+  const prices = opts.prices === undefined ? null : await readPrices(opts.prices, io);
   let backend: BackendConfig | null = null;
   const trace = await readSelected(opts.sources, opts, io, (plan, ctx) => {
     backend = plan.backend;
@@ -36,7 +40,7 @@ export async function runShow(opts: ShowOptions, io: Io): Promise<number> {
     const where = opts.sources.length > 0 ? opts.sources.join(', ') : 'stdin';
     throw new InputError(`trace ${cleanText(opts.traceId)} not found in ${cleanText(where)}; check the id, or run "tracectl find" to list the traces there`);
   }
-  const view = viewTrace(trace);
+  const view = viewTrace(trace, { prices });
   const url = webUrlOf(backend)?.(trace.traceId) ?? null;
   if (opts.json) for (const chunk of showJsonChunks(view, url)) io.stdout.write(chunk);
   else {
@@ -57,7 +61,8 @@ export function showCommand(io: Io, done: (code: number) => void): Command {
     .option('--depth <n>', 'show this many levels of the tree')
     .option('--attrs', 'print attributes and events under each span')
     .option('--expand', 'do not collapse runs of same-named sibling spans')
-    .option('--insights', 'mark the spans in anti-patterns (N+1, retry loops, …) and list them below');
+    .option('--insights', 'mark the spans in anti-patterns (N+1, retry loops, …) and list them below')
+    .option('--prices <file>', 'US dollars per million tokens by model (YAML), for the cost of LLM calls');
   addCommonOptions(cmd, 'trace');
   return cmd.action(async (traceId: string, sources: string[], raw: Omit<ShowOptions, 'traceId' | 'sources' | 'depth'> & { depth?: string }) => {
     const depth = raw.depth === undefined ? undefined : countOption('--depth', raw.depth);

@@ -138,7 +138,8 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
       result.push(group[0]!);
       continue;
     }
-    const kept = mergeFragments(dropExactCopies(group, warn), warn);
+    const merged = new Map<Draft, number>();
+    const kept = mergeFragments(dropExactCopies(group, warn), merged);
     const client = kept.find((d) => sideOf(d.record) === 'client');
     const servers = client ? kept.filter((d) => sideOf(d.record) === 'server') : [];
     if (client && servers.length > 0) {
@@ -167,6 +168,10 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
       d.spanId = newId;
       result.push(d);
       warn('duplicate-span-id', newId, `two different spans had id ${spanId}; "${d.record.name}" was given id ${newId}`);
+    }
+    // One warning per piece merged away, told under the id its span ended with.
+    for (const [d, absorbed] of merged) {
+      for (let i = 0; i < absorbed; i++) warn('merged-span', d.spanId, `span ${spanId} "${d.record.name}" was reported in ${absorbed + 1} pieces; they were merged`);
     }
   }
   if (reparent.size > 0) {
@@ -250,7 +255,7 @@ function fingerprint(r: SpanRecord): string {
  * duration: it was sent before the span ended, or carries only tags and annotations). Their
  * attributes and events are united; an error in any piece is the span's.
  */
-function mergeFragments(group: Draft[], warn: Warn): Draft[] {
+function mergeFragments(group: Draft[], merged: Map<Draft, number>): Draft[] {
   const kept: Draft[] = [];
   // Candidates by side, endpoint and start, so N spans sharing one id cost N lookups;
   // pieces without a duration may match any timed piece of their endpoint.
@@ -273,11 +278,12 @@ function mergeFragments(group: Draft[], warn: Warn): Draft[] {
       add(d.record.durationNs === 0 ? untimed : timed, where, d);
       continue;
     }
-    const merged = mergeRecords(into.record, d.record);
-    if (merged.startNs !== into.record.startNs) into.startMs = d.startMs;
-    into.record = merged;
-    into.durationMs = merged.durationNs / 1e6;
-    warn('merged-span', into.spanId, `span ${into.spanId} "${into.record.name}" was reported in several pieces; they were merged`);
+    const record = mergeRecords(into.record, d.record);
+    if (record.startNs !== into.record.startNs) into.startMs = d.startMs;
+    into.record = record;
+    // Pass 1 clamped the drafts' durations, not the records'.
+    into.durationMs = Math.max(0, record.durationNs) / 1e6;
+    merged.set(into, (merged.get(into) ?? 0) + 1);
   }
   return kept;
 }

@@ -12,12 +12,11 @@ import { plural } from '../model/text.js';
 
 const NAME_MAX = 120;
 const ms = (value: number | null): string => formatDuration(value ?? NaN);
-const tokens = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /**
  * The `cache` report: one table of cache operations (hit and miss latency are of the
- * request the lookup serves, its parent span), one of the LLM prompt cache per model, and
- * the warnings. A section with nothing in it says what was looked for instead.
+ * request the lookup serves, its parent span) and the warnings; the LLM prompt cache per
+ * model is in `tracectl llm`. A section with nothing in it says what was looked for instead.
  */
 export function renderCache(report: CacheReport, ctx: RenderContext): string {
   const p = palette(ctx);
@@ -65,27 +64,6 @@ export function renderCache(report: CacheReport, ctx: RenderContext): string {
     );
   }
 
-  if (report.promptCaches.length > 0) {
-    const columns: FitColumn[] = [
-      { header: 'MODEL', shrinkTo: 20 },
-      { header: 'CALLS', align: 'right' },
-      { header: 'CACHED CALLS', align: 'right', drop: 1 },
-      { header: 'INPUT TOKENS', align: 'right' },
-      { header: 'CACHED TOKENS', align: 'right' },
-      { header: 'CACHED', align: 'right' },
-    ];
-    const rows = report.promptCaches.map((m) => [
-      cleanAndTruncate(m.model, NAME_MAX),
-      String(m.calls),
-      String(m.cachedCalls),
-      tokens(m.inputTokens),
-      tokens(m.cachedTokens),
-      formatPercent(m.cachedShare),
-    ]);
-    const fitted = fitColumns(columns, rows, ctx);
-    sections.push(`${p.bold('LLM prompt cache')} ${p.dim('(share of gen_ai.usage.input_tokens read from cache)')}\n${renderTable(fitted.columns, fitted.rows, ctx)}`);
-  }
-
   const warnings = report.warnings.map((w) => {
     const cache = w.kind === 'hits-slower-than-misses' ? report.caches.find((c) => c.service === w.service && c.name === w.name) : undefined;
     return p.warn(`warning: ${cleanText(cache ? slowerHits(cache) : w.message)}`);
@@ -102,7 +80,7 @@ const latencyJson = (l: LatencyPercentiles): LatencyPercentiles => ({
   p95: l.p95 === null ? null : jsonMs(l.p95),
 });
 
-/** `cache --json` (DESIGN.md contract: `caches[]`), with the prompt cache and warnings. */
+/** `cache --json` (DESIGN.md contract: `caches[]`), with the warnings; the LLM prompt cache is in `llm --json`. */
 export function cacheJson(report: CacheReport): CacheJson {
   return {
     traces: report.traces,
@@ -114,7 +92,6 @@ export function cacheJson(report: CacheReport): CacheJson {
       savedMs: c.savedMs === null ? null : jsonMs(c.savedMs),
       lookupMs: jsonMs(c.lookupMs),
     })),
-    promptCaches: report.promptCaches,
     warnings: report.warnings,
   };
 }

@@ -5,6 +5,7 @@ import { cleanText } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 import { formatDuration } from '../model/duration.js';
+import { formatTokens, formatUsd } from './llm.js';
 
 /**
  * The `find` table: one trace per row, full ids so they can be pasted into `show`. Below
@@ -34,16 +35,15 @@ export function renderTraceTable(rows: readonly TraceSummary[], ctx: RenderConte
     { header: 'SPANS', align: 'right', drop: 1 },
     { header: 'ERRORS', align: 'right' },
   ];
+  // TOKENS and COST only when some trace holds an LLM call; the first to give way when narrow.
+  const llm = rows.some((r) => r.llmCalls > 0);
+  if (llm) columns.push({ header: 'TOKENS', align: 'right', drop: 0 }, { header: 'COST', align: 'right', drop: 0 });
   const startCell = compact ? compactStart(rows) : formatTimestamp;
-  const cells = rows.map((r) => [
-    r.traceId,
-    cleanText(r.rootService),
-    cleanText(r.rootName),
-    startCell(r.start),
-    formatDuration(r.durationMs),
-    String(r.spanCount),
-    String(r.errorCount),
-  ]);
+  const cells = rows.map((r) => {
+    const row = [r.traceId, cleanText(r.rootService), cleanText(r.rootName), startCell(r.start), formatDuration(r.durationMs), String(r.spanCount), String(r.errorCount)];
+    if (llm) row.push(r.llmCalls > 0 ? formatTokens(r.tokens) : '-', r.llmCalls === 0 ? '-' : r.costUsd === null ? 'unpriced' : formatUsd(r.costUsd) + (r.unpricedCalls > 0 ? '+' : ''));
+    return row;
+  });
   const fitted = fitColumns(columns, cells, ctx);
   // Colour goes on after fitting: cut cells must be plain text.
   const errorsColumn = fitted.columns.findIndex((c) => c.header === 'ERRORS');

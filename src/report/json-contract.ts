@@ -46,6 +46,27 @@ export interface ShowSpanJson {
   criticalMs: number;
   attributes: Record<string, unknown>;
   events: { name: string; timeMs: number; attributes: Record<string, unknown> }[];
+  /** Only on LLM model calls (docs/llm.md): what the call used and cost. */
+  llm?: ShowLlmSpanJson;
+}
+
+/** A model call in `show`: input counts cached tokens; `counted` false for a wrapper whose call below carries the count. */
+export interface ShowLlmSpanJson {
+  provider: string | null;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+  counted: boolean;
+}
+
+/** A trace's model calls in all, each counted once; `costUsd` null when none could be priced. */
+export interface ShowLlmTotalsJson {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  unpricedCalls: number;
 }
 
 export interface ShowJson {
@@ -57,6 +78,8 @@ export interface ShowJson {
   services: string[];
   warnings: readonly { kind: string; spanId: string; message: string }[];
   spans: ShowSpanJson[];
+  /** The LLM calls in all; null when the trace has none. */
+  llm: ShowLlmTotalsJson | null;
   /** The trace in the backend's web UI; only when read from a backend whose UI is known. */
   url?: string;
 }
@@ -94,6 +117,8 @@ export interface AnalyzeJson {
   bottlenecks: BottlenecksJson;
   errors: ErrorsJson;
   cache: CacheJson;
+  /** As `llm --json` prints it; null when the traces hold no LLM call, agent or tool. */
+  llm: LlmJson | null;
   deps: DepsJson;
 }
 

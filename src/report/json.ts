@@ -2,7 +2,7 @@ import type { TraceSummary } from '../analyze/trace-summary.js';
 import { servicesOf, type TraceView } from '../analyze/trace-view.js';
 import type { Ms, Span } from '../model/span.js';
 import { wallClockIso } from '../model/time.js';
-import { JSON_SCHEMA, type FindJson, type ShowJson, type TraceRowJson, type TracectlJson } from './json-contract.js';
+import { JSON_SCHEMA, type FindJson, type ShowJson, type ShowSpanJson, type TraceRowJson, type TracectlJson } from './json-contract.js';
 
 
 /** Milliseconds rounded to whole nanoseconds, so floating-point noise does not reach scripts. */
@@ -67,14 +67,15 @@ function showHead(view: TraceView, url: string | null): Omit<ShowJson, 'spans'> 
     spanCount: trace.spans.length,
     services: servicesOf(trace),
     warnings: trace.warnings,
+    llm: view.llm.total.calls > 0 ? { ...view.llm.total } : null,
   };
   if (url !== null) head.url = url;
   return head;
 }
 
-function showSpan(view: TraceView, s: Span): ShowJson['spans'][number] {
+function showSpan(view: TraceView, s: Span): ShowSpanJson {
   const { trace } = view;
-  return {
+  return withLlm(view, s.spanId, {
     spanId: s.spanId,
     parentSpanId: s.parentSpanId,
     service: s.service,
@@ -91,7 +92,14 @@ function showSpan(view: TraceView, s: Span): ShowJson['spans'][number] {
     criticalMs: jsonMs((view.critical.get(s.spanId) ?? []).reduce((a, c) => a + c.endMs - c.startMs, 0)),
     attributes: s.attributes,
     events: s.events.map((e) => ({ name: e.name, timeMs: jsonMs(e.timeMs - trace.startMs), attributes: e.attributes })),
-  };
+  });
+}
+
+/** A span of `show --json`, with `llm` when it is a model call. */
+function withLlm(view: TraceView, spanId: string, span: ShowSpanJson): ShowSpanJson {
+  const call = view.llm.spans.get(spanId);
+  if (call !== undefined) span.llm = { ...call };
+  return span;
 }
 
 /** Where a backend's web UI shows a trace, when a backend is read and its UI known. */

@@ -5,7 +5,7 @@ import { fitColumns, type FitColumn } from './columns.js';
 import { formatPercent } from './format.js';
 import type { LlmJson } from './json-contract.js';
 import { jsonMs } from './json.js';
-import { cleanAndTruncate, cleanText } from './sanitize.js';
+import { cleanAndTruncate } from './sanitize.js';
 import { palette, type RenderContext } from './style.js';
 import { renderTable } from './table.js';
 
@@ -78,12 +78,41 @@ export function renderLlm(report: LlmReport, ctx: RenderContext): string {
     out.push('');
     out.push(p.bold(`per request (${plural(report.llmTraces, 'trace')} with LLM calls of ${report.traces})`));
     out.push(`  tokens  p50 ${formatTokens(t.tokens.p50)}  p95 ${formatTokens(t.tokens.p95)}  max ${formatTokens(t.tokens.max)}`);
-    if (t.costUsd !== null) out.push(`  cost    p50 ${formatUsd(t.costUsd.p50)}  p95 ${formatUsd(t.costUsd.p95)}  max ${formatUsd(t.costUsd.max)}${report.tracesWithUnpriced > 0 ? p.dim(`  (${plural(report.tracesWithUnpriced, 'trace')} with unpriced calls: a lower bound)`) : ''}`);
-    out.push(`  LLM calls  p50 ${Math.round(t.llmCalls.p50)}  max ${t.llmCalls.max};  ${formatPercent(t.llmCriticalShare)} of request time on the critical path is in LLM calls`);
+    if (t.costUsd !== null) out.push(`  cost    p50 ${formatUsd(t.costUsd.p50)}  p95 ${formatUsd(t.costUsd.p95)}  max ${formatUsd(t.costUsd.max)}`);
+    if (t.costUsd !== null && report.tracesWithUnpriced > 0) out.push(p.dim(`          (${plural(report.tracesWithUnpriced, 'trace')} with unpriced calls: a lower bound)`));
+    out.push(`  LLM calls  p50 ${Math.round(t.llmCalls.p50)}  max ${t.llmCalls.max}`);
+    out.push(`  ${formatPercent(t.llmCriticalShare)} of request time on the critical path is in LLM calls`);
     const topCost = t.topByCost[0];
     const topTokens = t.topByTokens[0];
     if (topCost) out.push(`  most expensive  ${topCost.traceId}  ${formatUsd(topCost.costUsd)}  ${formatTokens(topCost.tokens)} tokens`);
     else if (topTokens) out.push(`  most tokens     ${topTokens.traceId}  ${formatTokens(topTokens.tokens)} tokens`);
+  }
+  const cached = report.models.filter((m) => m.tokens.cacheRead > 0 || m.tokens.cacheCreation > 0);
+  if (cached.length > 0) {
+    out.push('');
+    out.push(`${p.bold('prompt cache')} ${p.dim('(share of input tokens the provider read from its cache)')}`);
+    const cacheColumns: FitColumn[] = [
+      { header: 'PROVIDER', shrinkTo: 10 },
+      { header: 'MODEL', shrinkTo: 20 },
+      { header: 'CALLS', align: 'right' },
+      { header: 'CACHED CALLS', align: 'right', drop: 1 },
+      { header: 'INPUT', align: 'right' },
+      { header: 'CACHE READ', align: 'right' },
+      { header: 'CACHE WRITE', align: 'right', drop: 2 },
+      { header: 'CACHED', align: 'right' },
+    ];
+    const cacheRows = cached.map((m) => [
+      cleanAndTruncate(m.provider, NAME_MAX),
+      cleanAndTruncate(m.model, NAME_MAX),
+      String(m.calls),
+      String(m.cachedCalls),
+      formatTokens(m.tokens.input),
+      formatTokens(m.tokens.cacheRead),
+      formatTokens(m.tokens.cacheCreation),
+      formatPercent(m.cachedInputShare),
+    ]);
+    const fitted = fitColumns(cacheColumns, cacheRows, ctx);
+    out.push(renderTable(fitted.columns, fitted.rows, ctx).trimEnd());
   }
   if (report.tools.length > 0 || report.agents.length > 0) {
     out.push('');
@@ -95,7 +124,9 @@ export function renderLlm(report: LlmReport, ctx: RenderContext): string {
   }
   if (report.unpriced.length > 0) {
     out.push('');
-    out.push(p.warn(`unpriced: ${report.unpriced.map(cleanText).join(', ')} (give their prices with --prices FILE)`));
+    // One a line, cut to the terminal: model names come from the traces and may be long.
+    out.push(p.warn('unpriced (give their prices with --prices FILE):'));
+    for (const name of report.unpriced) out.push(p.warn(`  ${cleanAndTruncate(name, ctx.tty ? Math.max(8, ctx.width - 2) : NAME_MAX)}`));
   }
   return `${out.join('\n')}\n`;
 }

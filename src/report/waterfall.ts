@@ -11,6 +11,8 @@ import { traceStart } from '../model/time.js';
 import { formatDuration } from '../model/duration.js';
 import { plural } from '../model/text.js';
 import { pushAll, maxOf } from '../model/arrays.js';
+import type { SpanLlmUsage, TraceLlmUsage } from '../analyze/llm.js';
+import { formatTokens, formatUsd } from './llm.js';
 
 export interface WaterfallOptions {
   /** Show spans down to this many levels (1 = roots only). */
@@ -64,6 +66,8 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   // One line when it fits the width, else the facts under the id, wrapped.
   const oneLine = wrapParts([title, ...facts], ctx.width);
   out.push(...(oneLine.length === 1 ? oneLine : [title, ...wrapParts(facts, ctx.width)]));
+  // On a line of its own, so the header of a trace without LLM calls stays as it was.
+  if (view.llm.total.calls > 0) out.push(cutToWidth(llmTotals(view.llm.total), ctx.tty ? ctx.width : Infinity));
   const repairs = summarizeWarnings(trace.warnings);
   if (repairs) out.push(p.warn(`repaired: ${repairs}`));
   out.push('');
@@ -107,6 +111,8 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
       const room = ctx.tty ? Math.max(8, ctx.width - indent.length - 2 - more.length) : 2000;
       out.push(p.error(`${indent}${MARK_ERROR} ${cleanAndTruncate(why ?? 'error', room)}${more}`));
     }
+    const call = row.spans.length === 1 ? view.llm.spans.get(first.spanId) : undefined;
+    if (call !== undefined) out.push(p.dim(cutToWidth(`${indent}${llmNote(call)}`, ctx.tty ? ctx.width : Infinity)));
     if (options.attrs && row.spans.length === 1) pushAll(out, attributeLines(first, indent, ctx, p));
   }
   out.push('');
@@ -115,6 +121,20 @@ export function renderWaterfall(view: TraceView, options: WaterfallOptions, ctx:
   pushAll(out, wrapParts(legend, ctx.width).map((line) => p.dim(cutToWidth(line, ctx.width))));
   const text = `${out.join('\n')}\n`;
   return options.insights === undefined ? text : `${text}\n${renderTraceInsights(trace.traceId, options.insights, ctx)}`;
+}
+
+/** Under the header: `2 LLM calls  1.2k tokens in  340 out  $0.0031` (each call counted once). */
+function llmTotals(total: TraceLlmUsage): string {
+  const cost = total.costUsd === null ? 'unpriced' : formatUsd(total.costUsd) + (total.unpricedCalls > 0 ? ' (some calls unpriced)' : '');
+  return `${plural(total.calls, 'LLM call')}  ${formatTokens(total.inputTokens)} tokens in  ${formatTokens(total.outputTokens)} out  ${cost}`;
+}
+
+/** Under an LLM span: `openai gpt-4o-mini  1.2k in  340 out  $0.0004`; a wrapper says its call is counted below. */
+function llmNote(call: SpanLlmUsage): string {
+  const model = cleanAndTruncate([call.provider, call.model].filter((x) => x !== null).join(' ') || 'LLM call', 60);
+  const tokens = call.inputTokens === null ? '' : `  ${formatTokens(call.inputTokens)} in  ${formatTokens(call.outputTokens ?? 0)} out`;
+  const cost = call.costUsd !== null ? `  ${formatUsd(call.costUsd)}` : call.inputTokens !== null ? '  unpriced' : '';
+  return `${model}${tokens}${cost}${call.counted ? '' : '  (counted in the call below)'}`;
 }
 
 /** Rows in tree order: spans below `depth` hidden (and counted), runs of same-named siblings collapsed. */

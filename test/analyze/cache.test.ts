@@ -174,29 +174,6 @@ describe('readCacheSignal', () => {
   });
 });
 
-describe('the LLM prompt cache', () => {
-  it('sums input and cached tokens per model', () => {
-    // 0    10
-    // agent |=====|      four LLM calls under one root, in sequence
-    const t = trace('g', [
-      { id: 'r', start: 0, dur: 10, name: 'agent' },
-      { id: 'a', parent: 'r', start: 0, dur: 2, name: 'chat', attrs: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.usage.input_tokens': 2000, 'gen_ai.usage.cache_read.input_tokens': 1024 } },
-      { id: 'b', parent: 'r', start: 2, dur: 2, name: 'chat', attrs: { 'gen_ai.response.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': '1000' } },
-      { id: 'c', parent: 'r', start: 4, dur: 2, name: 'chat', attrs: { 'gen_ai.request.model': 'claude-sonnet', 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.cache_read_input_tokens': 900 } },
-      { id: 'd', parent: 'r', start: 6, dur: 2, name: 'chat', attrs: { 'gen_ai.usage.input_tokens': 50 } },
-      { id: 'e', parent: 'r', start: 8, dur: 2, name: 'chat', attrs: { 'gen_ai.request.model': 'gpt-4o-mini' } },
-    ]);
-    const report = cacheEffectiveness([t]);
-    expect(report.promptCaches).toEqual([
-      { model: 'gpt-4o-mini', calls: 2, cachedCalls: 1, inputTokens: 3000, cachedTokens: 1024, cachedShare: 1024 / 3000 },
-      // Anthropic reports cache reads apart from input_tokens: input counts as 100 + 900.
-      { model: 'claude-sonnet', calls: 1, cachedCalls: 1, inputTokens: 1000, cachedTokens: 900, cachedShare: 0.9 },
-      { model: '(unknown)', calls: 1, cachedCalls: 0, inputTokens: 50, cachedTokens: 0, cachedShare: 0 },
-    ]);
-    expect(report.warnings.map((w) => w.kind)).toEqual(['cached-exceeds-input']);
-  });
-});
-
 describe('cacheEffectiveness on the demo traces', async () => {
   const [otlp, jaeger, zipkin] = await Promise.all([loadFixture(DEMO_FORMATS.otlp), loadFixture(DEMO_FORMATS.jaeger), loadFixture(DEMO_FORMATS.zipkin)]);
   const report = cacheEffectiveness(otlp!);
@@ -238,24 +215,6 @@ describe('cacheEffectiveness on the demo traces', async () => {
     expect(c.hitMs.p50!).toBeLessThan(5);
     expect(c.missMs.p50!).toBeGreaterThan(500);
   });
-
-  it('reads the prompt cache of every completion the generator recorded', () => {
-    const calls = model.flatMap((t) => t.spans).filter((s) => typeof s.attributes['gen_ai.usage.input_tokens'] === 'number');
-    const expected = new Map<string, { calls: number; input: number; cached: number }>();
-    for (const s of calls) {
-      const m = s.attributes['gen_ai.request.model'] as string;
-      const e = expected.get(m) ?? { calls: 0, input: 0, cached: 0 };
-      e.calls++;
-      e.input += s.attributes['gen_ai.usage.input_tokens'] as number;
-      e.cached += (s.attributes['gen_ai.usage.cache_read.input_tokens'] as number | undefined) ?? 0;
-      expected.set(m, e);
-    }
-    expect(report.promptCaches.map((p) => [p.model, p.calls, p.inputTokens, p.cachedTokens]).sort()).toEqual(
-      [...expected].map(([m, e]) => [m, e.calls, e.input, e.cached]).sort(),
-    );
-    expect(report.promptCaches[0]!.model).toBe('gpt-4o-mini');
-    expect(report.promptCaches[0]!.cachedTokens).toBeGreaterThan(0);
-  });
 });
 
 describe('cacheEffectiveness on real traces', () => {
@@ -263,7 +222,7 @@ describe('cacheEffectiveness on real traces', () => {
     // fixtures/zipkin/yelp-trace.json: four memcache reads tagged `hits` (keys found, "0" or "1")
     // and `requests` (keys asked, "1"); no cache.hit/cache_hit/cache_miss/cached, no events.
     const traces = await loadFixture('fixtures/zipkin/yelp-trace.json');
-    expect(cacheEffectiveness(traces)).toMatchObject({ caches: [], promptCaches: [], warnings: [] });
+    expect(cacheEffectiveness(traces)).toMatchObject({ caches: [], warnings: [] });
 
     // Named with --cache-attr hits, a count of 0 is a miss and 1 a hit.
     const report = cacheEffectiveness(traces, { hitKeys: ['hits'] });

@@ -20,8 +20,8 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import { foldTraces } from '../../src/analyze/accumulator.js';
-import { readLlmCall, totalInputTokens } from '../../src/analyze/llm-dialects.js';
-import { LlmAccumulator, type LlmReport } from '../../src/analyze/llm.js';
+import { inputIncludesCache, readLlmCall, totalInputTokens } from '../../src/analyze/llm-dialects.js';
+import { LlmAccumulator, traceLlmUsage, type LlmReport } from '../../src/analyze/llm.js';
 import { costOf } from '../../src/analyze/prices.js';
 import { decodeOtlpJson } from '../../src/formats/otlp-json.js';
 import { buildTrace, buildTraces } from '../../src/model/build-trace.js';
@@ -154,6 +154,97 @@ describe('cost', () => {
   it("a span's own cost attribute wins", () => {
     const report = analyze([oneCall('10', { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.cost': 0.42 })]);
     expect(report.models[0]!.costUsd).toBeCloseTo(0.42, 12);
+  });
+});
+
+describe('Anthropic cache tokens as Traceloop and OpenLIT write them', () => {
+  /*
+   * One Anthropic request: 1000 fresh input tokens, 400 read from the cache, 100 written to
+   * it, 200 output. Priced by a file at $3 input, $0.30 cache read, $3.75 cache write and $15
+   * output per million:
+   *   1000 × 3 + 400 × 0.30 + 100 × 3.75 + 200 × 15 = 3000 + 120 + 375 + 3000 = 6495 → $0.006495
+   * Whatever the dialect, the call has 1500 input tokens and costs that.
+   */
+  const prices = { models: { 'claude-3-5-sonnet': { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 } } };
+  const COST = 0.006495;
+  const model = { 'gen_ai.request.model': 'claude-3-5-sonnet', 'gen_ai.operation.name': 'chat' };
+  const cases: [string, Attributes][] = [
+    // Traceloop (OpenLLMetry): prompt_tokens = input + cache read + cache write; the underscore cache names.
+    ['Traceloop', { ...model, 'gen_ai.system': 'Anthropic', 'llm.request.type': 'chat', 'gen_ai.usage.prompt_tokens': 1500, 'gen_ai.usage.completion_tokens': 200, 'gen_ai.usage.cache_read_input_tokens': 400, 'gen_ai.usage.cache_creation_input_tokens': 100, 'llm.usage.total_tokens': 1700 }],
+    // OpenLIT: Anthropic's own usage fields, input_tokens without the cache.
+    ['OpenLIT', { ...model, 'gen_ai.system': 'anthropic', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 200, 'gen_ai.usage.cache_read_input_tokens': 400, 'gen_ai.usage.cache_creation_input_tokens': 100 }],
+    // Anthropic-native counts with a total that adds the cache: input + cache + output.
+    ['native with a total', { ...model, 'gen_ai.provider.name': 'anthropic', 'llm.input_tokens': 1000, 'llm.output_tokens': 200, 'gen_ai.usage.cache_read.input_tokens': 400, 'gen_ai.usage.cache_creation.input_tokens': 100, 'llm.total_tokens': 1700 }],
+    // The current OpenTelemetry names, by their rule (input counts the cache), from the constants.
+    ['OpenTelemetry GenAI', { ...model, [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic', [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 1500, [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 200, 'gen_ai.usage.cache_read.input_tokens': 400, 'gen_ai.usage.cache_creation.input_tokens': 100 }],
+  ];
+
+  it.each(cases)('%s: 1500 input tokens, 400 read, 100 written, $0.006495', (_name, attrs) => {
+    const call = readLlmCall(oneCall('20', attrs).spans[1]!)!;
+    expect(call.provider).toBe('anthropic');
+    expect([call.cacheReadTokens, call.cacheCreationTokens, call.outputTokens]).toEqual([400, 100, 200]);
+    expect(totalInputTokens(call)).toBe(1500);
+    expect(costOf(call, prices, false)).toBeCloseTo(COST, 12);
+    const report = analyze([oneCall('20', attrs)], { prices, catalogue: false });
+    expect(report.models[0]!.tokens).toMatchObject({ input: 1500, cacheRead: 400, cacheCreation: 100, output: 200 });
+    expect(report.models[0]!.cachedInputShare).toBeCloseTo(400 / 1500, 12);
+  });
+
+  it('OpenLIT counts with less cache than input are still Anthropic-native (the gap the counts alone miss)', () => {
+    const call = readLlmCall(oneCall('21', cases[1]![1]).spans[1]!)!;
+    // 400 + 100 cached < 1000 input: without the names, the OpenTelemetry rule would count 1000.
+    expect(inputIncludesCache(call)).toBe(false);
+    const traceloop = readLlmCall(oneCall('22', cases[0]![1]).spans[1]!)!;
+    expect(inputIncludesCache(traceloop)).toBe(true);
+  });
+});
+
+describe('the prompt cache per model (moved here from cache)', () => {
+  /*
+   *   a: gpt-4o-mini 2000 input, 1024 read from the cache (the OpenTelemetry rule: inside input)
+   *   b: gpt-4o-mini 1000 input, nothing cached
+   *   c: claude-sonnet 100 input, 900 read: more cached than input, so apart: 1000 input in all
+   * gpt-4o-mini: 2 calls, 1 cached, 3000 input, 1024 read, share 1024 / 3000; claude: 0.9.
+   */
+  it('sums input and cache reads per model, each convention counted right', () => {
+    const chat = (model: string, input: number, cached?: number): Attributes => ({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': model.startsWith('claude') ? 'anthropic' : 'openai',
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': input,
+      ...(cached === undefined ? {} : { 'gen_ai.usage.cache_read.input_tokens': cached }),
+    });
+    const t = trace('30', [
+      { id: 'r', name: 'agent', start: 0, dur: 10 },
+      { id: 'a', parent: 'r', name: 'chat', start: 0, dur: 2, attrs: chat('gpt-4o-mini', 2000, 1024) },
+      { id: 'b', parent: 'r', name: 'chat', start: 2, dur: 2, attrs: chat('gpt-4o-mini', 1000) },
+      { id: 'c', parent: 'r', name: 'chat', start: 4, dur: 2, attrs: chat('claude-sonnet', 100, 900) },
+    ]);
+    const report = analyze([t]);
+    expect(report.models.map((m) => [m.model, m.calls, m.cachedCalls, m.tokens.input, m.tokens.cacheRead])).toEqual([
+      ['gpt-4o-mini', 2, 1, 3000, 1024],
+      ['claude-sonnet', 1, 1, 1000, 900],
+    ]);
+    expect(report.models[0]!.cachedInputShare).toBeCloseTo(1024 / 3000, 12);
+    expect(report.models[1]!.cachedInputShare).toBeCloseTo(0.9, 12);
+  });
+});
+
+describe('one trace, for show and find', () => {
+  it('totals each call once and keeps the wrapper apart', () => {
+    const t = trace('31', [
+      { id: 'r', name: 'POST /ask', start: 0, dur: 1000 },
+      { id: 'w', parent: 'r', name: 'ChatOpenAI', start: 10, dur: 900, attrs: { 'openinference.span.kind': 'LLM', 'llm.model_name': 'm', 'llm.token_count.prompt': 300, 'llm.token_count.completion': 30 } },
+      { id: 'c', parent: 'w', name: 'chat m', start: 20, dur: 800, attrs: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 300, 'gen_ai.usage.output_tokens': 30 } },
+    ]);
+    // $1 input and $2 output per million: 300 + 60 = $0.00036.
+    const { spans, total } = traceLlmUsage(t, { prices: { models: { m: { input: 1, output: 2 } } }, catalogue: false });
+    expect([...spans.values()].map((s) => [s.counted, s.inputTokens, s.outputTokens])).toEqual([
+      [false, 300, 30],
+      [true, 300, 30],
+    ]);
+    expect(total).toMatchObject({ calls: 1, inputTokens: 300, outputTokens: 30, unpricedCalls: 0 });
+    expect(total.costUsd).toBeCloseTo(0.00036, 12);
   });
 });
 

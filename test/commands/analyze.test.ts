@@ -11,14 +11,23 @@ async function json(args: string[]): Promise<Record<string, unknown>> {
 }
 
 describe('tracectl analyze', () => {
-  it('holds the four analyses, each exactly as its own command reports it', async () => {
+  it('holds the analyses, each exactly as its own command reports it', async () => {
     const all = await json(['analyze', DEMO, '--top', '5']);
-    expect(Object.keys(all)).toEqual(['schema', 'bottlenecks', 'errors', 'cache', 'deps']);
+    expect(Object.keys(all)).toEqual(['schema', 'bottlenecks', 'errors', 'cache', 'llm', 'deps']);
     const strip = ({ schema: _schema, ...rest }: Record<string, unknown>) => rest;
     expect(all.bottlenecks).toEqual(strip(await json(['bottlenecks', DEMO, '--top', '5'])));
     expect(all.errors).toEqual(strip(await json(['errors', DEMO, '--top', '5'])));
     expect(all.cache).toEqual(strip(await json(['cache', DEMO])));
     expect(all.deps).toEqual(strip(await json(['deps', DEMO])));
+    // The demo's gateway calls models: the LLM section is there, as `llm` reports it.
+    expect(all.llm).toEqual(strip(await json(['llm', DEMO])));
+  });
+
+  it('has no LLM section for traces without LLM calls', async () => {
+    const plain = await json(['analyze', 'fixtures/jaeger/apiv3-hotrod-trace.json']);
+    expect(plain.llm).toBeNull();
+    const text = (await runCli(['analyze', 'fixtures/jaeger/apiv3-hotrod-trace.json'])).stdout;
+    expect(text).not.toContain('LLM calls');
   });
 
   it('prints the top of each under its own heading', async () => {
@@ -30,8 +39,10 @@ describe('tracectl analyze', () => {
       'Bottlenecks: time on the critical path',
       'Errors: where failures start',
       'Cache effectiveness',
+      'LLM calls: tokens, cost and latency per model',
       'Service dependencies',
     ]);
+    expect(run.stdout).toMatch(/^openai +gpt-4o-mini +37 /m);
     expect(run.stdout).toMatch(/llm-api\s+llm_completion\s+1m18s/);
     expect(run.stdout).toContain('gateway POST /v1/ask → rag-service ask → vector-store search [TimeoutError]');
   });

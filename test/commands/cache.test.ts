@@ -20,7 +20,8 @@ describe('tracectl cache', () => {
     expect(Object.keys(cache.hitMs).sort()).toEqual(['p50', 'p95']);
     expect(Object.keys(cache.missMs).sort()).toEqual(['p50', 'p95']);
     expect(cache).toMatchObject({ lookups: manifest.cache.lookups, hits: manifest.cache.hits, misses: manifest.cache.misses });
-    expect(body.promptCaches.map((p: { model: string }) => p.model)).toEqual(['gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o']);
+    // Application caches only: the prompt cache moved to `llm`.
+    expect(body).not.toHaveProperty('promptCaches');
     expect(body.warnings).toEqual([]);
   });
 
@@ -53,7 +54,7 @@ describe('tracectl cache', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^gateway +cache_lookup +36 /m);
-    expect(stdout).toContain('LLM prompt cache');
+    expect(stdout).not.toContain('prompt cache');
   });
 
   it('rejects an empty --cache-attr with exit 2', async () => {

@@ -42,7 +42,7 @@ describe('tracectl completion', () => {
     expect(zsh.stdout).toContain('autoload -U +X bashcompinit && bashcompinit\n');
     expect(zsh.stdout).toContain('complete -o filenames -F _tracectl tracectl');
     const fish = await runCli(['completion', 'fish']);
-    expect(fish.stdout).toContain("complete -c tracectl -n '__fish_seen_subcommand_from find' -l sort -x -a 'start duration spans errors' -d 'order by this, largest or newest first (default start; duration with --slow)'");
+    expect(fish.stdout).toContain("complete -c tracectl -n '__fish_seen_subcommand_from find' -l sort -x -a 'start duration spans errors tokens cost' -d 'order by this, largest or newest first (default start; duration with --slow)'");
     expect(fish.stdout).toContain("complete -c tracectl -n '__fish_seen_subcommand_from config' -a use -d 'make this named backend the current one'");
   });
 

@@ -36,7 +36,7 @@ describe('tracectl find', () => {
   it('lists the slowest traces first, as the generator made them', async () => {
     const rows = await findJson(['--slow', '3', DEMO]);
     expect(rows.map((r) => [r.traceId, r.durationMs])).toEqual(manifest.slowestTraces.map((t) => [t.traceId, t.durationMs]));
-    expect(Object.keys(rows[0]!)).toEqual(['traceId', 'rootService', 'rootName', 'start', 'durationMs', 'spanCount', 'errorCount']);
+    expect(Object.keys(rows[0]!)).toEqual(['traceId', 'rootService', 'rootName', 'start', 'durationMs', 'spanCount', 'errorCount', 'llmCalls', 'tokens', 'costUsd', 'unpricedCalls']);
     expect(rows[0]!.start).toBe('2026-11-01T10:47:08.100Z');
   });
 
@@ -87,8 +87,9 @@ describe('tracectl find', () => {
     const run = await runCli(['find', '--slow', '2', DEMO]);
     expect(run.stderr).toBe('');
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TRACE ID\s+ROOT SERVICE\s+ROOT OPERATION\s+START \(UTC\)\s+DURATION\s+SPANS\s+ERRORS$/);
-    expect(lines[1]).toMatch(new RegExp(`^${manifest.slowestTraces[0]!.traceId}\\s+gateway\\s+POST /v1/ask\\s+2026-11-01 10:47:08Z\\s+9\\.55s\\s+20\\s+0$`));
+    expect(lines[0]).toMatch(/^TRACE ID\s+ROOT SERVICE\s+ROOT OPERATION\s+START \(UTC\)\s+DURATION\s+SPANS\s+ERRORS\s+TOKENS\s+COST$/);
+    // The demo's slowest request makes one LLM call: its tokens and cost close the row.
+    expect(lines[1]).toMatch(new RegExp(`^${manifest.slowestTraces[0]!.traceId}\\s+gateway\\s+POST /v1/ask\\s+2026-11-01 10:47:08Z\\s+9\\.55s\\s+20\\s+0\\s+3\\.25k\\s+\\$0\\.\\d+$`));
   });
 
   it('finds the same traces in the OTLP, Jaeger and Zipkin demo files', async () => {

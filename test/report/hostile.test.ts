@@ -370,9 +370,10 @@ describe('--json keeps every hostile string exactly', () => {
     expect(errors.roots.map((r) => [r.service, r.name, r.errorType])).toEqual([[LLM_API, hostile('db query'), hostile('DbError')]]);
     expect([hostile('connection reset'), hostile('query failed')]).toContain(errors.roots[0]!.sampleMessage);
 
-    const cache = await json<{ caches: { service: string; name: string; hits: number; misses: number }[]; promptCaches: { model: string }[] }>(['cache', file]);
+    const cache = await json<{ caches: { service: string; name: string; hits: number; misses: number }[] }>(['cache', file]);
     expect(cache.caches).toMatchObject([{ service: GATEWAY, name: hostile('cache get'), hits: 1, misses: 1 }]);
-    expect(cache.promptCaches.map((m) => m.model)).toEqual([MODEL]);
+    const llm = await json<{ models: { model: string }[] }>(['llm', file]);
+    expect(llm.models.map((m) => m.model)).toEqual([MODEL]);
 
     const deps = await json<{ services: { name: string }[]; edges: { from: string; to: string }[] }>(['deps', file]);
     expect(deps.services.map((s) => s.name).sort()).toEqual([GATEWAY, LLM_API, PEER, DB].sort());
