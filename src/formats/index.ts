@@ -400,16 +400,23 @@ function decodePayload(payload: unknown, name: string, forced: InputFormat | und
   if (forced && forced !== 'otlp-proto') {
     const decoder = jsonDecoders[forced];
     if (!decoder.matches(payload)) {
-      const actual = (Object.keys(jsonDecoders) as (keyof typeof jsonDecoders)[]).find((format) => jsonDecoders[format].matches(payload));
-      const looks = actual === undefined ? 'it is not a trace format tracectl reads' : `it looks like ${actual}`;
+      const actual = detectJsonFormat(payload);
+      const looks = actual === null ? 'it is not a trace format tracectl reads' : `it looks like ${actual}`;
       throw new InputError(`${name}: not ${forced} input (--input-format ${forced}): ${looks}; drop the flag to detect the format`);
     }
     return { format: forced, decoded: decodeWithName(name, () => decoder.decode(payload)) };
   }
-  for (const [format, decoder] of Object.entries(jsonDecoders) as [keyof typeof jsonDecoders, JsonDecoder][]) {
-    if (decoder.matches(payload)) return { format, decoded: decodeWithName(name, () => decoder.decode(payload)) };
+  const format = detectJsonFormat(payload);
+  if (format === null) throw new NotTracesError(`${name}: ${NOT_TRACES}`);
+  return { format, decoded: decodeWithName(name, () => jsonDecoders[format].decode(payload)) };
+}
+
+/** The first JSON format, in `jsonDecoders` order, whose guard accepts the payload. */
+function detectJsonFormat(payload: unknown): keyof typeof jsonDecoders | null {
+  for (const format of Object.keys(jsonDecoders) as (keyof typeof jsonDecoders)[]) {
+    if (jsonDecoders[format].matches(payload)) return format;
   }
-  throw new NotTracesError(`${name}: ${NOT_TRACES}`);
+  return null;
 }
 
 function parses(line: string): boolean {

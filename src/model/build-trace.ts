@@ -142,6 +142,7 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
     const kept = mergeFragments(dropExactCopies(group, warn), merged);
     const client = kept.find((d) => sideOf(d.record) === 'client');
     const servers = client ? kept.filter((d) => sideOf(d.record) === 'server') : [];
+    let rest: Draft[];
     if (client && servers.length > 0) {
       // Zipkin's shared span: both halves of one RPC carry the same id, and a message sent
       // once may be received by several consumers. As Jaeger's SpanIDDeduper and zipkin-lens
@@ -157,12 +158,12 @@ function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
         warn('shared-span-id', newId, `client and server halves of span ${spanId} shared one id; the server half "${server.record.name}" (${server.record.service}) got id ${newId}`);
       }
       reparent.set(spanId, halves);
+      rest = kept.filter((d) => d !== client && sideOf(d.record) === 'client');
+    } else {
+      // Without a split, the first span keeps the id and the rest are renamed.
+      result.push(kept[0]!);
+      rest = kept.slice(1);
     }
-    const split = client !== undefined && servers.length > 0;
-    // Without a split, the first span keeps the id and the rest are renamed.
-    const halves = new Set<Draft>(servers);
-    const rest = split ? kept.filter((d) => d !== client && !halves.has(d)) : kept.slice(1);
-    if (!split) result.push(kept[0]!);
     for (const d of rest) {
       const newId = fresh.next(spanId);
       d.spanId = newId;
@@ -208,7 +209,7 @@ function serverHalfOf(child: SpanRecord, halves: SplitHalves): SplitHalves['serv
   );
 }
 
-/** Which half of an RPC or a message a span is: the caller's side, the callee's, or neither. */
+/** Which half of an RPC or a message a span is: the callee's (server, consumer, Zipkin `shared`), else the caller's. */
 function sideOf(r: SpanRecord): 'client' | 'server' {
   if (r.shared || r.kind === 'server' || r.kind === 'consumer') return 'server';
   return 'client';

@@ -4,7 +4,7 @@ import type { CacheReport } from '../analyze/cache.js';
 import type { DependencyMap } from '../analyze/deps.js';
 import type { ErrorReport } from '../analyze/errors.js';
 import type { Finding, InsightGroup } from '../analyze/insights.js';
-import type { LlmReport } from '../analyze/llm.js';
+import type { LlmReport, SpanLlmUsage, TraceLlmUsage } from '../analyze/llm.js';
 import type { TraceSummary } from '../analyze/trace-summary.js';
 
 /**
@@ -50,24 +50,11 @@ export interface ShowSpanJson {
   llm?: ShowLlmSpanJson;
 }
 
-/** A model call in `show`: input counts cached tokens; `counted` false for a wrapper whose call below carries the count. */
-export interface ShowLlmSpanJson {
-  provider: string | null;
-  model: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-  counted: boolean;
-}
+/** A model call in `show`, as the analysis reports it (analyze/llm.ts): input counts cached tokens; `counted` false for a wrapper. */
+export type ShowLlmSpanJson = SpanLlmUsage;
 
-/** A trace's model calls in all, each counted once; `costUsd` null when none could be priced. */
-export interface ShowLlmTotalsJson {
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number | null;
-  unpricedCalls: number;
-}
+/** A trace's model calls in all, each counted once, as the analysis reports them; `costUsd` null when none could be priced. */
+export type ShowLlmTotalsJson = TraceLlmUsage;
 
 export interface ShowJson {
   traceId: string;
