@@ -3,6 +3,7 @@ import type { SpanRecord } from '../model/span.js';
 import type { Decoded, InputFormat } from './decoder.js';
 import { decodeJaegerJson, isJaegerPayload } from './jaeger-json.js';
 import { decodeOtlpJson, isOtlpPayload, otlpSignal } from './otlp-json.js';
+import { scanOtlpJsonLine } from './otlp-json-scan.js';
 import { decodeOtlpProtobuf, looksLikeOtlpProtobuf } from './otlp-proto.js';
 import { decodeZipkinJson, isZipkinPayload } from './zipkin-json.js';
 import { plural } from '../model/text.js';
@@ -126,6 +127,8 @@ export class InputDecoder {
   private skippingLine = false;
   /** While undecided: the first significant byte was `{` or `[`. */
   private sawOpener = false;
+  /** Lines may go to the byte scanner (`scanOtlpJsonLine`): nothing needs their text first. */
+  private readonly scans: boolean;
   private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], overlong: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
 
   constructor(
@@ -134,6 +137,7 @@ export class InputDecoder {
     private readonly onSpan: (span: SpanRecord) => void,
   ) {
     this.mode = options.jsonLines ? 'lines' : 'undecided';
+    this.scans = options.lineFilter === undefined && (options.format === undefined || options.format === 'otlp-json');
   }
 
   push(chunk: Uint8Array): void {
@@ -172,7 +176,10 @@ export class InputDecoder {
         throw new InputError(`${this.name}: a single document over ${mib(inputLimits.documentBytes)} cannot be read; export JSON lines instead`);
       }
       if (this.skippingLine) this.overlongLine();
-      if (this.carry.length > 0) this.line(Buffer.concat(this.carry).toString('utf8'));
+      if (this.carry.length > 0) {
+        const joined = Buffer.concat(this.carry);
+        this.lineAt(joined, 0, joined.length);
+      }
       this.carry = [];
       this.carryBytes = 0;
       this.skippingLine = false;
@@ -238,7 +245,8 @@ export class InputDecoder {
       if (this.carryBytes + newline - start > inputLimits.lineBytes) this.overlongLine();
       else {
         this.carry.push(bytes.subarray(start, newline));
-        this.line(Buffer.concat(this.carry).toString('utf8'));
+        const joined = Buffer.concat(this.carry);
+        this.lineAt(joined, 0, joined.length);
       }
       this.carry = [];
       this.carryBytes = 0;
@@ -247,7 +255,7 @@ export class InputDecoder {
     }
     while (newline >= 0) {
       if (newline - start > inputLimits.lineBytes) this.overlongLine();
-      else this.line(bytes.toString('utf8', start, newline));
+      else this.lineAt(bytes, start, newline);
       start = newline + 1;
       newline = bytes.indexOf(0x0a, start);
     }
@@ -269,6 +277,23 @@ export class InputDecoder {
     const lineNumber = ++this.tally.lines;
     if (this.options.strict) throw new InputError(`${this.name}:${lineNumber}: a JSON line over ${mib(inputLimits.lineBytes)} (--strict); drop --strict to skip such lines`);
     this.tally.overlong.push(lineNumber);
+  }
+
+  /**
+   * One line, bytes [start, end) of `bytes`: read straight from the bytes when the scanner
+   * can (OTLP JSON in its usual shape), else as text through JSON.parse and the decoders.
+   */
+  private lineAt(bytes: Buffer, start: number, end: number): void {
+    if (this.scans) {
+      const spans = scanOtlpJsonLine(bytes, start, end);
+      if (spans !== null) {
+        this.tally.lines++;
+        this.tally.format ??= 'otlp-json';
+        for (const span of spans) this.onSpan(span);
+        return;
+      }
+    }
+    this.line(bytes.toString('utf8', start, end));
   }
 
   private line(text: string): void {

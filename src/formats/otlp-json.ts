@@ -185,8 +185,8 @@ function decodeSpan(raw: unknown, where: SpanPlace, resource: Attributes, servic
   };
 }
 
-const NO_EVENTS: readonly SpanEventRecord[] = Object.freeze([]);
-const NO_LINKS: readonly SpanLink[] = Object.freeze([]);
+export const NO_EVENTS: readonly SpanEventRecord[] = Object.freeze([]);
+export const NO_LINKS: readonly SpanLink[] = Object.freeze([]);
 
 function skipSpan(warnings: string[], where: SpanPlace, why: string): undefined {
   warnings.push(`${where}: ${why}, skipped`);
@@ -243,7 +243,7 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
  * An id as `size` bytes of lower-case hex, or null when empty, malformed or too long.
  * Shorter ids (64-bit trace ids) are left-padded with zeros.
  */
-function readId(value: unknown, size: 8 | 16): string | null {
+export function readId(value: unknown, size: 8 | 16): string | null {
   let hex: string;
   if (value instanceof Uint8Array) {
     if (value.length === 0 || value.length > size) return null;
@@ -264,11 +264,11 @@ function readId(value: unknown, size: 8 | 16): string | null {
 }
 
 /** OTLP calls an all-zero id invalid. */
-function isValidId(id: string | null): id is string {
+export function isValidId(id: string | null): id is string {
   return id !== null && (id.charCodeAt(0) !== 48 /* 0 */ || !/^0+$/.test(id));
 }
 
-function isBlank(value: unknown): boolean {
+export function isBlank(value: unknown): boolean {
   return value === undefined || value === null || value === '' || (value instanceof Uint8Array && value.length === 0);
 }
 
@@ -291,7 +291,7 @@ const MAX_FIXED64 = 2n ** 64n - 1n;
  * protobuf. Beyond the fixed64 range it is invalid: a 400-digit time would put spans
  * Infinity milliseconds apart, and a megabyte of digits costs BigInt a tenth of a second.
  */
-function readNanos(value: unknown): bigint | null {
+export function readNanos(value: unknown): bigint | null {
   if (value === undefined || value === null) return 0n;
   let ns: bigint;
   if (typeof value === 'string' && /^\d+$/.test(value)) {
@@ -318,11 +318,11 @@ function readEnum<T extends string>(value: unknown, names: readonly T[], prefix:
   return names.find((n) => n === name);
 }
 
-function readKind(value: unknown): SpanKind {
+export function readKind(value: unknown): SpanKind {
   return readEnum(value, KINDS, 'SPAN_KIND_') ?? 'unspecified';
 }
 
-function readStatus(value: unknown): SpanStatus {
+export function readStatus(value: unknown): SpanStatus {
   return readEnum(value, STATUSES, 'STATUS_CODE_') ?? 'unset';
 }
 
@@ -331,7 +331,7 @@ function readStatus(value: unknown): SpanStatus {
  * (read as null). Real data nests a few levels; a payload nested 3,000 deep would
  * otherwise overflow the stack here and in everything that later walks the value.
  */
-const MAX_VALUE_DEPTH = 64;
+export const MAX_VALUE_DEPTH = 64;
 
 function attributesOf(keyValues: unknown, depth = 0): Attributes {
   const out: Attributes = {};
@@ -395,7 +395,7 @@ function anyValue(v: unknown, depth: number): AttributeValue {
 }
 
 /** An int64 as a number when that is exact, else its decimal string. */
-function intValue(value: unknown): AttributeValue {
+export function intValue(value: unknown): AttributeValue {
   if (typeof value === 'number') {
     return Number.isInteger(value) && !Number.isSafeInteger(value) ? BigInt(value).toString() : value;
   }
