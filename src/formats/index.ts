@@ -34,10 +34,15 @@ export interface DecodeOptions {
   /** `--strict`: a malformed JSON line is fatal instead of skipped. */
   strict?: boolean;
   /**
-   * A cheap test on a JSON line's text before it is parsed: lines it rejects are skipped
-   * unparsed (e.g. `show` looking for one trace id). Whole documents are always parsed.
+   * A cheap test on a JSON line's bytes `[start, end)` before it is parsed: lines it rejects
+   * are skipped unparsed (e.g. `show` looking for one trace id). Whole documents are always parsed.
    */
-  lineFilter?: (line: string) => boolean;
+  lineFilter?: (bytes: Buffer, start: number, end: number) => boolean;
+  /**
+   * Every line through JSON.parse and the decoders, none through the byte scanner
+   * (`scanOtlpJsonLine`): the reference the scanner's tests compare it with.
+   */
+  textOnly?: boolean;
   /**
    * The input is known to be JSON lines, so detection is skipped: a part of a file that was
    * split at a line start (pipeline/parallel.ts), whose first line may well be a bad one.
@@ -127,7 +132,7 @@ export class InputDecoder {
   private skippingLine = false;
   /** While undecided: the first significant byte was `{` or `[`. */
   private sawOpener = false;
-  /** Lines may go to the byte scanner (`scanOtlpJsonLine`): nothing needs their text first. */
+  /** Lines may go to the byte scanner (`scanOtlpJsonLine`). */
   private readonly scans: boolean;
   private readonly tally: DecodeTally = { format: null, lines: 0, malformed: [], unknown: [], overlong: [], lineWarnings: [], warnings: [], otherSignalLines: 0 };
 
@@ -137,7 +142,7 @@ export class InputDecoder {
     private readonly onSpan: (span: SpanRecord) => void,
   ) {
     this.mode = options.jsonLines ? 'lines' : 'undecided';
-    this.scans = options.lineFilter === undefined && (options.format === undefined || options.format === 'otlp-json');
+    this.scans = options.textOnly !== true && (options.format === undefined || options.format === 'otlp-json');
   }
 
   push(chunk: Uint8Array): void {
@@ -284,6 +289,10 @@ export class InputDecoder {
    * can (OTLP JSON in its usual shape), else as text through JSON.parse and the decoders.
    */
   private lineAt(bytes: Buffer, start: number, end: number): void {
+    if (this.options.lineFilter && !this.options.lineFilter(bytes, start, end)) {
+      this.tally.lines++;
+      return;
+    }
     if (this.scans) {
       const spans = scanOtlpJsonLine(bytes, start, end);
       if (spans !== null) {
@@ -300,7 +309,6 @@ export class InputDecoder {
     const lineNumber = ++this.tally.lines;
     if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.trim() === '')) return;
-    if (this.options.lineFilter && !this.options.lineFilter(text)) return;
     let payload: unknown;
     try {
       payload = JSON.parse(text);

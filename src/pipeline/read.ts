@@ -129,13 +129,16 @@ export async function traceById(plan: ReadPlan, input: string, ctx: ReadContext)
  * digits are enough: every accepted spelling contains them. A 16-digit id also names the
  * 128-bit traces whose lower half it is, so only that half is required then.
  */
-export function traceLineFilter(id: string, short: boolean): (line: string) => boolean {
+export function traceLineFilter(id: string, short: boolean): (bytes: Buffer, start: number, end: number) => boolean {
   const digits = (short ? id.slice(16) : id).replace(/^0+/, '') || '0';
   // Hex digits only, so the pattern is literal; `i` covers every mix of cases.
   const hex = new RegExp(digits, 'i');
   const bytes = Buffer.from(id, 'hex');
   const base64 = short ? [] : [bytes.toString('base64'), bytes.toString('base64url')];
-  return (line) => hex.test(line) || base64.some((b) => line.includes(b));
+  return (chunk, start, end) => {
+    const line = chunk.toString('utf8', start, end);
+    return hex.test(line) || base64.some((b) => line.includes(b));
+  };
 }
 
 /** `tracectl services`: what the backend lists, or the services in the files (unsorted). */

@@ -11,8 +11,8 @@ import { pushAll } from '../model/arrays.js';
 export interface StreamOnly {
   /** Only spans of traces this accepts are kept (e.g. `show` wants one trace). */
   traceFilter?: (traceId: string) => boolean;
-  /** A cheap test on a JSON line's text before it is parsed (see `DecodeOptions.lineFilter`). */
-  lineFilter?: (line: string) => boolean;
+  /** A cheap test on a JSON line's bytes before it is parsed (see `DecodeOptions.lineFilter`). */
+  lineFilter?: (bytes: Buffer, start: number, end: number) => boolean;
 }
 
 /**

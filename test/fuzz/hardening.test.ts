@@ -96,9 +96,15 @@ describe("show's line pre-filter", () => {
           // Written with some leading zeros dropped, in mixed case, as a producer may.
           const zeros = id.length - id.replace(/^0+/, '').length;
           const written = [...id.slice(Math.min(strip, zeros, id.length - 1))].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('');
-          const line = `[{"traceId":"${written}","id":"1"}]`;
-          expect(traceLineFilter(id, false)(line)).toBe(true);
-          expect(traceLineFilter(id, true)(line)).toBe(true);
+          const line = `[{"traceId":"${written}","id":"1","name":"naïve ☃"}]`;
+          // The line as the decoder hands it over: a stretch of a chunk that holds other lines.
+          const chunk = Buffer.from(`{"x":"é"}\n${line}\n[]`);
+          const start = chunk.indexOf('\n') + 1;
+          const end = chunk.lastIndexOf('\n');
+          expect(traceLineFilter(id, false)(chunk, start, end)).toBe(true);
+          expect(traceLineFilter(id, true)(chunk, start, end)).toBe(true);
+          // Not found in the lines around it.
+          expect(traceLineFilter(id, false)(chunk, end + 1, chunk.length)).toBe(false);
         }),
         fuzzParams(),
       );

@@ -35,7 +35,7 @@ describe('InputDecoder', () => {
 
   it('skips lines a line filter rejects, without parsing them', () => {
     const lines = ['{"resourceSpans": []}', 'not json at all, but filtered out', '{"resourceSpans": []}'].join('\n');
-    const result = decodeInput(Buffer.from(lines), 'x', { lineFilter: (l) => l.startsWith('{') });
+    const result = decodeInput(Buffer.from(lines), 'x', { lineFilter: (bytes, start) => bytes[start] === 0x7b });
     expect(result.warnings).toEqual([]);
   });
 
