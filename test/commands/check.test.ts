@@ -284,7 +284,7 @@ describe('CI outputs', () => {
     expect(stderr).toBe('');
     const annotations = stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(annotations).toEqual([
-      '::error file=examples/budgets.yaml,line=20,title=tracectl check%3A ask endpoint::p(95) < 5s: p(95) is 6.58s, over the limit of 5s by 1.58s (27 samples in 27 traces). Worst trace: c54f2723e9f99318a2801aebd7457eb1 (9.55s)',
+      '::error file=examples/budgets.yaml,line=20,title=tracectl check%3A ask endpoint::p(95) < 5s: p(95) is 6.46s, over the limit of 5s by 1.46s (29 samples in 29 traces). Worst trace: c54f2723e9f99318a2801aebd7457eb1 (9.55s)',
     ]);
     const written = readFileSync(summary, 'utf8');
     expect(written.startsWith('## earlier step\n### ❌ tracectl check failed: 1 of 11 checks broken\n')).toBe(true);

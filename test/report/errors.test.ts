@@ -75,7 +75,10 @@ describe('tracectl errors', () => {
     await expect(run.stdout).toMatchFileSnapshot(`./__golden__/errors-${width}.txt`);
     const lines = run.stdout.split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(width);
-    expect(lines[0]).toBe(`${manifest.traceCount} traces, ${manifest.failedTraces} failed · 11 error origins in 5 groups · 36 error spans`);
+    // One group per origin and error type: the 5 of the gateway traces and the agent's Anthropic 429.
+    const origins = manifest.errorOrigins.reduce((n, o) => n + o.count, 0);
+    expect(origins).toBe(12);
+    expect(lines[0]).toBe(`${manifest.traceCount} traces, ${manifest.failedTraces} failed · ${origins} error origins in 6 groups · ${manifest.errorSpans} error spans`);
     expect(run.stdout).not.toContain('\u001b[');
   });
 
