@@ -103,6 +103,17 @@ describe('tracectl llm', () => {
     expect((await runCli(['llm', '--prices', '/nonexistent/p.yaml', DEMO])).code).toBe(2);
   });
 
+  it.each(['README.md', 'docs/llm.md'])('prints what %s shows (a sample ending in … shows the start)', async (doc) => {
+    const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+    const command = `$ tracectl llm ${DEMO}\n`;
+    const start = text.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = text.slice(start + command.length, text.indexOf('```', start));
+    const { stdout } = await runCli(['llm', DEMO]);
+    if (shown.endsWith('…\n')) expect(stdout.startsWith(shown.slice(0, -2))).toBe(true);
+    else expect(stdout).toBe(shown);
+  });
+
   it('prints the model table and the per-request lines', async () => {
     const { stdout } = await runCli(['llm', DEMO]);
     expect(stdout.split('\n')[0]).toMatch(/^PROVIDER +MODEL +CALLS +ERR +429 +p50 +p95/);
