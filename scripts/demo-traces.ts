@@ -1455,9 +1455,10 @@ identical in all three.
   - \`agent-langchain\` (${m.scenarios['agent-langchain'] ?? 0}): \`gateway\` \`POST /v1/agent\` → \`agent-service\`: a LangChain
     agent traced by OpenInference (\`AgentExecutor\` CHAIN, \`ChatAnthropic\` LLM spans with
     \`llm.token_count.*\` and cache read/write, a \`search_docs\` TOOL), each \`ChatAnthropic\` over
-    the Anthropic SDK's \`chat ${SONNET}\` CLIENT span in the current \`gen_ai.*\` names with
-    the same usage (the client span is the call), cache reads and writes, and the answer
-    streamed (\`gen_ai.request.stream\`, \`gen_ai.response.time_to_first_chunk\`);
+    the Anthropic SDK's CLIENT span \`chat ${SONNET}\`
+    in the current \`gen_ai.*\` names with the same usage (the client span is the call), cache
+    reads and writes, and the answer streamed (\`gen_ai.request.stream\`,
+    \`gen_ai.response.time_to_first_chunk\`);
   - \`agent-langchain-rate-limit\` (${m.scenarios['agent-langchain-rate-limit'] ?? 0}): the same, the answering call refused with
     a 429 (\`anthropic.RateLimitError\`, on the wrapper and the client span) and retried;
   - \`summarize-traceloop\` (${m.scenarios['summarize-traceloop'] ?? 0}): \`POST /v1/summarize\` → \`agent-service\` \`anthropic.chat\`,

@@ -1,3 +1,4 @@
+import { OpenInferenceSpanKind, SemanticConventions as OI } from '@arizeai/openinference-semantic-conventions';
 import { SpanKind, context, trace as otelTrace } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -141,12 +142,12 @@ describe('a refused attempt under a wrapper', () => {
    */
   const claude = 'claude-sonnet-4-5-20250929';
   const chat = (usage: Attributes): Attributes => ({ [ATTR_GEN_AI_OPERATION_NAME]: 'chat', [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic', [ATTR_GEN_AI_REQUEST_MODEL]: claude, ...usage });
-  const wrapper = (usage: Attributes): Attributes => ({ 'openinference.span.kind': 'LLM', 'llm.provider': 'anthropic', 'llm.model_name': claude, ...usage });
+  const wrapper = (usage: Attributes): Attributes => ({ [OI.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM, [OI.LLM_PROVIDER]: 'anthropic', [OI.LLM_MODEL_NAME]: claude, ...usage });
   const retried = trace('41', [
     { id: 'r', name: 'POST /agent', service: 'agent', kind: 'server', start: 0, dur: 3000 },
     { id: 'w1', parent: 'r', name: 'ChatAnthropic', service: 'agent', start: 10, dur: 400, status: 'error', attrs: wrapper({}) },
     { id: 'c1', parent: 'w1', name: `chat ${claude}`, service: 'agent', kind: 'client', start: 20, dur: 350, status: 'error', attrs: chat({ 'http.response.status_code': 429, 'error.type': 'anthropic.RateLimitError' }) },
-    { id: 'w2', parent: 'r', name: 'ChatAnthropic', service: 'agent', start: 1000, dur: 1900, attrs: wrapper({ 'llm.token_count.prompt': 3000, 'llm.token_count.completion': 200 }) },
+    { id: 'w2', parent: 'r', name: 'ChatAnthropic', service: 'agent', start: 1000, dur: 1900, attrs: wrapper({ [OI.LLM_TOKEN_COUNT_PROMPT]: 3000, [OI.LLM_TOKEN_COUNT_COMPLETION]: 200 }) },
     { id: 'c2', parent: 'w2', name: `chat ${claude}`, service: 'agent', kind: 'client', start: 1010, dur: 1850, attrs: chat({ [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 3000, [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 200 }) },
   ]);
 

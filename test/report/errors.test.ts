@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { DemoManifest } from '../../scripts/demo-traces.js';
 import { errorRoots } from '../../src/analyze/errors.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import { renderErrors } from '../../src/report/errors.js';
@@ -7,10 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { records } from '../helpers/spans.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
-const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as {
-  traceCount: number;
-  failedTraces: number;
-};
+const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as DemoManifest;
 
 interface RootJson {
   service: string;
