@@ -12,6 +12,26 @@
  * output stays byte-identical everywhere.
  */
 
+import { OpenInferenceSpanKind, SemanticConventions as OI } from '@arizeai/openinference-semantic-conventions';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_REQUEST_STREAM,
+  ATTR_GEN_AI_REQUEST_TEMPERATURE,
+  ATTR_GEN_AI_REQUEST_TOP_P,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  ATTR_GEN_AI_SYSTEM,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_COMPLETION_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_PROMPT_TOKENS,
+} from '@opentelemetry/semantic-conventions/incubating';
+
 // ---------------------------------------------------------------------------------------
 // The neutral model
 // ---------------------------------------------------------------------------------------
@@ -65,6 +85,10 @@ export const demoScenarios = [
   'ask-rerank-fallback',
   'chat-llm-rate-limit-retry',
   'chat-history-n-plus-one',
+  'ask-vllm',
+  'agent-langchain',
+  'agent-langchain-rate-limit',
+  'summarize-traceloop',
 ] as const;
 export type DemoScenario = (typeof demoScenarios)[number];
 
@@ -78,6 +102,26 @@ export interface DemoTrace {
   note: string | null;
   /** In creation order: every parent comes before its children. */
   spans: DemoSpan[];
+  /**
+   * Each model call once, as the generator made it (the span closest to the provider; a
+   * wrapper span over it is not a call): the truths of `tracectl llm`.
+   */
+  llmCalls: DemoLlmCall[];
+}
+
+/** One call to a model, in tracectl's terms: input counts every prompt token, cached ones included. */
+export interface DemoLlmCall {
+  spanId: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  /** Milliseconds to the first token, when the span records it. */
+  ttftMs: number | null;
+  failed: boolean;
+  rateLimited: boolean;
 }
 
 export interface DemoOptions {
@@ -95,6 +139,8 @@ export const DEMO_SERVICES: Readonly<Record<string, DemoAttributes>> = {
   reranker: sdk('python', '0.7.3'),
   'llm-api': sdk('python', '2.1.0'),
   'usage-worker': sdk('go', '0.9.5'),
+  'agent-service': sdk('python', '1.3.0'),
+  vllm: sdk('python', '0.11.0'),
 };
 
 function sdk(language: string, serviceVersion: string): DemoAttributes {
@@ -182,6 +228,7 @@ interface ErrorInfo {
 /** Times passed to the builder are microseconds from the trace start. */
 class TraceBuilder {
   readonly spans: DemoSpan[] = [];
+  readonly llmCalls: DemoLlmCall[] = [];
 
   constructor(
     private readonly rng: Rng,
@@ -241,6 +288,11 @@ class TraceBuilder {
 
   event(span: DemoSpan, name: string, t: number, attributes: DemoAttributes): void {
     span.events.push({ name, timeUs: this.offsetUs + t, attributes });
+  }
+
+  /** Records `span` as one model call (`DemoTrace.llmCalls`). */
+  countCall(span: DemoSpan, call: Omit<DemoLlmCall, 'spanId'>): void {
+    this.llmCalls.push({ spanId: span.spanId, ...call });
   }
 
   end(span: DemoSpan): number {
@@ -321,6 +373,7 @@ function llmCall(b: TraceBuilder, rng: Rng, caller: DemoSpan, t0: number, plan: 
       message: `Error code: 429 - Rate limit reached for ${plan.model} on tokens per min (TPM). Please try again in ${retryInMs}ms.`,
       httpStatus: 429,
     });
+    b.countCall(first, refused('openai', plan.model, true));
     b.event(server, 'retry', t + 50, { 'retry.attempt': 1, 'retry.delay_ms': retryInMs });
     t += retryInMs * 1000;
   }
@@ -332,6 +385,7 @@ function llmCall(b: TraceBuilder, rng: Rng, caller: DemoSpan, t0: number, plan: 
       message: 'Error code: 500 - The server had an error while processing your request.',
       httpStatus: 500,
     });
+    b.countCall(call, refused('openai', plan.model, false));
     t = b.fail(server, t + rng.int(200, 800), {
       type: 'openai.InternalServerError',
       message: 'LLM provider openai failed: Error code: 500',
@@ -351,8 +405,25 @@ function llmCall(b: TraceBuilder, rng: Rng, caller: DemoSpan, t0: number, plan: 
       1024 + 128 * rng.int(0, Math.floor((plan.inputTokens - 1024) / 128));
   }
   t = b.close(call, t + generationUs) + rng.int(200, 700);
+  b.countCall(call, {
+    provider: 'openai',
+    model: plan.model,
+    // OpenAI's prompt tokens include the cached ones.
+    inputTokens: plan.inputTokens,
+    outputTokens: plan.outputTokens,
+    cacheReadTokens: Number(call.attributes['gen_ai.usage.cache_read.input_tokens'] ?? 0),
+    cacheCreationTokens: 0,
+    ttftMs: null,
+    failed: false,
+    rateLimited: false,
+  });
   t = b.close(server, t, 200);
   return { end: t + b.hop(), failed: false };
+}
+
+/** A call the provider refused: no usage. */
+function refused(provider: string, model: string, rateLimited: boolean): Omit<DemoLlmCall, 'spanId'> {
+  return { provider, model, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, ttftMs: null, failed: true, rateLimited };
 }
 
 /** The usage event, published inside the request; returns when the publish span ended. */
@@ -604,20 +675,262 @@ function buildAsk(b: TraceBuilder, rng: Rng, scenario: DemoScenario): string | n
   }
 
   t += rng.int(100, 400);
-  const llmClient = b.open(ask, 'rag-service', 'client', 'POST /llm/complete', t, httpClient('llm-api', 8080));
-  const llm = llmCall(b, rng, llmClient, t, {
-    model: 'gpt-4o-mini',
-    inputTokens: rng.int(2_000, 6_000),
-    outputTokens: rng.int(80, 300),
-    perTokenUs: rng.int(3_500, 6_000),
-    failure: 'none',
-  });
-  t = b.close(llmClient, llm.end, 200) + rng.int(200, 800);
+  if (scenario === 'ask-vllm') {
+    // The self-hosted model, called over vLLM's OpenAI-compatible API.
+    const vllmClient = b.open(ask, 'rag-service', 'client', 'POST /v1/chat/completions', t, httpClient('vllm', 8000));
+    t = b.close(vllmClient, vllmRequest(b, rng, vllmClient, t, rng.int(2_000, 6_000), rng.int(80, 300)), 200) + rng.int(200, 800);
+  } else {
+    const llmClient = b.open(ask, 'rag-service', 'client', 'POST /llm/complete', t, httpClient('llm-api', 8080));
+    const llm = llmCall(b, rng, llmClient, t, {
+      model: 'gpt-4o-mini',
+      inputTokens: rng.int(2_000, 6_000),
+      outputTokens: rng.int(80, 300),
+      perTokenUs: rng.int(3_500, 6_000),
+      failure: 'none',
+    });
+    t = b.close(llmClient, llm.end, 200) + rng.int(200, 800);
+  }
   ask.attributes['rag.documents'] = 8;
   t = b.close(ask, t, 200);
   t = b.close(gwClient, t + b.hop(), 200) + rng.int(60, 200);
   finishWithUsage(b, rng, root, t);
   return note;
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests in the other GenAI dialects: each names its facts as one real producer does
+// (src/analyze/llm-dialects.ts has the table).
+// ---------------------------------------------------------------------------------------
+
+const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
+/** Dated model ids, as pinned in the callers' code: a refused call then names the model its answers do. */
+const SONNET = 'claude-sonnet-4-5-20250929';
+const HAIKU = 'claude-haiku-4-5-20251001';
+
+/** Seconds, as vLLM and the GenAI conventions write durations, from whole microseconds. */
+const seconds = (us: number): number => us / 1_000_000;
+
+/**
+ * vLLM's own server span (`--otlp-traces-endpoint`): `llm_request` with the deprecated
+ * `gen_ai.usage.prompt_tokens`/`completion_tokens`, its `gen_ai.latency.*` in seconds and no
+ * provider attribute. Returns when the response reached the caller.
+ */
+function vllmRequest(b: TraceBuilder, rng: Rng, caller: DemoSpan, t0: number, promptTokens: number, completionTokens: number): number {
+  const arrival = t0 + b.hop();
+  const queueUs = rng.int(2_000, 300_000);
+  const ttftUs = queueUs + 20_000 + promptTokens * rng.int(30, 60);
+  const e2eUs = ttftUs + completionTokens * rng.int(8_000, 14_000);
+  const span = b.open(caller, 'vllm', 'server', 'llm_request', arrival, {
+    [ATTR_GEN_AI_RESPONSE_MODEL]: LLAMA,
+    'gen_ai.request.id': `chatcmpl-${rng.id(4)}`,
+    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: 0.2,
+    [ATTR_GEN_AI_REQUEST_TOP_P]: 0.9,
+    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: 512,
+    'gen_ai.request.n': 1,
+    [ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: promptTokens,
+    [ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: completionTokens,
+    'gen_ai.latency.time_in_queue': seconds(queueUs),
+    'gen_ai.latency.time_to_first_token': seconds(ttftUs),
+    'gen_ai.latency.e2e': seconds(e2eUs),
+  });
+  b.close(span, arrival + e2eUs);
+  b.countCall(span, {
+    provider: 'vllm',
+    model: LLAMA,
+    inputTokens: promptTokens,
+    outputTokens: completionTokens,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    ttftMs: ttftUs / 1000,
+    failed: false,
+    rateLimited: false,
+  });
+  return arrival + e2eUs + b.hop();
+}
+
+/** One Anthropic round of the agent, in Anthropic's own accounting: `uncached` is what follows the last cache breakpoint. */
+interface AnthropicRound {
+  uncached: number;
+  cacheRead: number;
+  cacheCreation: number;
+  output: number;
+  perTokenUs: number;
+  stream: boolean;
+}
+
+/**
+ * LangChain's `ChatAnthropic` run as OpenInference records it (an LLM span with token counts)
+ * over the Anthropic SDK call as the OpenTelemetry GenAI instrumentation records it (a
+ * `chat` CLIENT span with the current `gen_ai.*` names). Both carry the same usage: the client
+ * span is the call. `refuse`: the provider answers 429 and nothing is generated.
+ */
+function chatAnthropic(b: TraceBuilder, rng: Rng, parent: DemoSpan, t0: number, round: AnthropicRound, refuse: boolean): number {
+  const input = round.uncached + round.cacheRead + round.cacheCreation;
+  const llm = b.open(parent, 'agent-service', 'internal', 'ChatAnthropic', t0, {
+    [OI.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM,
+    [OI.LLM_PROVIDER]: 'anthropic',
+    [OI.LLM_SYSTEM]: 'anthropic',
+    [OI.LLM_MODEL_NAME]: SONNET,
+  });
+  let t = t0 + rng.int(300, 1_200);
+  const chat = b.open(
+    llm,
+    'agent-service',
+    'client',
+    `chat ${SONNET}`,
+    t,
+    {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+      [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic',
+      [ATTR_GEN_AI_REQUEST_MODEL]: SONNET,
+      [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: 1024,
+      ...(round.stream ? { [ATTR_GEN_AI_REQUEST_STREAM]: true } : {}),
+      'server.address': 'api.anthropic.com',
+      'peer.service': 'anthropic',
+    },
+    { remoteService: 'anthropic' },
+  );
+  if (refuse) {
+    const message = "Error code: 429 - rate_limit_error: This request would exceed your organization's rate limit of 80,000 input tokens per minute";
+    t = b.fail(chat, t + rng.int(150_000, 400_000), { type: 'anthropic.RateLimitError', message, httpStatus: 429 });
+    b.countCall(chat, refused('anthropic', SONNET, true));
+    return b.fail(llm, t + rng.int(100, 300), { type: 'anthropic.RateLimitError', message });
+  }
+  const ttftUs = rng.int(450_000, 1_100_000);
+  chat.attributes[ATTR_GEN_AI_RESPONSE_MODEL] = SONNET;
+  // The GenAI rule: input tokens include the cached ones.
+  chat.attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS] = input;
+  chat.attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = round.output;
+  chat.attributes[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = round.cacheRead;
+  chat.attributes[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = round.cacheCreation;
+  if (round.stream) chat.attributes[ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = seconds(ttftUs);
+  t = b.close(chat, t + ttftUs + round.output * round.perTokenUs) + rng.int(200, 900);
+  b.countCall(chat, {
+    provider: 'anthropic',
+    model: SONNET,
+    inputTokens: input,
+    outputTokens: round.output,
+    cacheReadTokens: round.cacheRead,
+    cacheCreationTokens: round.cacheCreation,
+    ttftMs: round.stream ? ttftUs / 1000 : null,
+    failed: false,
+    rateLimited: false,
+  });
+  // LangChain's usage metadata counts the cached tokens in the prompt too.
+  llm.attributes[OI.LLM_TOKEN_COUNT_PROMPT] = input;
+  llm.attributes[OI.LLM_TOKEN_COUNT_COMPLETION] = round.output;
+  llm.attributes[OI.LLM_TOKEN_COUNT_TOTAL] = input + round.output;
+  llm.attributes[OI.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ] = round.cacheRead;
+  llm.attributes[OI.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_WRITE] = round.cacheCreation;
+  return b.close(llm, t);
+}
+
+const DOC_QUERIES = ['refund policy for annual plans', 'rotate an API key', 'SSO setup with Okta', 'export usage as CSV'] as const;
+
+/**
+ * A support agent (LangChain, traced by OpenInference): Claude asks for a tool, the tool
+ * searches the docs, Claude answers from them, streamed. The system prompt and tool
+ * definitions are read from Anthropic's prompt cache; each round writes what is new.
+ */
+function buildAgent(b: TraceBuilder, rng: Rng, scenario: DemoScenario): string | null {
+  const root = b.open(null, 'gateway', 'server', 'POST /v1/agent', 0, { ...httpServer('/v1/agent'), 'app.tenant': rng.pick(TENANTS) });
+  let t = rng.int(150, 500);
+  const client = b.open(root, 'gateway', 'client', 'POST /agent/run', t, httpClient('agent-service', 8010));
+  const server = b.open(client, 'agent-service', 'server', 'POST /agent/run', t + b.hop(), httpServer('/agent/run'));
+  t = b.end(server) + rng.int(200, 600);
+  const chain = b.open(server, 'agent-service', 'internal', 'AgentExecutor', t, { [OI.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.CHAIN });
+  t += rng.int(300, 900);
+
+  const perTokenUs = rng.int(9_000, 11_000);
+  const systemTokens = 2_048 + 64 * rng.int(0, 24);
+  const questionTokens = rng.int(40, 400);
+  const ask = { uncached: rng.int(3, 12), cacheRead: systemTokens, cacheCreation: questionTokens, output: rng.int(60, 120), perTokenUs, stream: false };
+  t = chatAnthropic(b, rng, chain, t, ask, false) + rng.int(200, 600);
+
+  const tool = b.open(chain, 'agent-service', 'internal', 'search_docs', t, {
+    [OI.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.TOOL,
+    [OI.TOOL_NAME]: 'search_docs',
+    [OI.INPUT_VALUE]: JSON.stringify({ query: rng.pick(DOC_QUERIES) }),
+  });
+  t = b.close(tool, t + rng.int(40_000, 160_000)) + rng.int(200, 600);
+
+  const answer = {
+    uncached: rng.int(3, 12),
+    cacheRead: systemTokens + questionTokens,
+    cacheCreation: ask.output + rng.int(300, 1_200),
+    output: rng.int(100, 240),
+    perTokenUs,
+    stream: true,
+  };
+  let note: string | null = null;
+  if (scenario === 'agent-langchain-rate-limit') {
+    // ChatAnthropic(max_retries=0).with_retry(): each attempt is a run of its own.
+    t = chatAnthropic(b, rng, chain, t, answer, true);
+    const waitMs = rng.int(500, 1_000);
+    b.event(chain, 'retry', t + 50, { 'retry.attempt': 1, 'retry.delay_ms': waitMs });
+    t += waitMs * 1000;
+    note = "the agent's answering call to anthropic hit a 429 rate limit; LangChain retried and the request was OK";
+  }
+  t = chatAnthropic(b, rng, chain, t, answer, false) + rng.int(100, 400);
+  t = b.close(chain, t) + rng.int(100, 400);
+  t = b.close(server, t, 200);
+  t = b.close(client, t + b.hop(), 200) + rng.int(60, 200);
+  finishWithUsage(b, rng, root, t);
+  return note;
+}
+
+/**
+ * A document summary by Claude Haiku, traced by OpenLLMetry (Traceloop): the deprecated
+ * `gen_ai.system` ("Anthropic", as Traceloop writes it) and `gen_ai.usage.prompt_tokens`,
+ * which count the cached tokens, beside Anthropic's own underscore cache names.
+ */
+function buildSummarize(b: TraceBuilder, rng: Rng): string | null {
+  const root = b.open(null, 'gateway', 'server', 'POST /v1/summarize', 0, { ...httpServer('/v1/summarize'), 'app.tenant': rng.pick(TENANTS) });
+  let t = rng.int(150, 500);
+  const client = b.open(root, 'gateway', 'client', 'POST /summarize', t, httpClient('agent-service', 8010));
+  const server = b.open(client, 'agent-service', 'server', 'POST /summarize', t + b.hop(), httpServer('/summarize'));
+  t = b.end(server) + rng.int(300, 1_500);
+  const instructions = 1_024 + 128 * rng.int(0, 8);
+  const documentTokens = rng.int(6_000, 14_000);
+  const prompt = rng.int(8, 40) + instructions + documentTokens;
+  const output = rng.int(150, 400);
+  const call = b.open(
+    server,
+    'agent-service',
+    'client',
+    'anthropic.chat',
+    t,
+    {
+      [ATTR_GEN_AI_SYSTEM]: 'Anthropic',
+      'llm.request.type': 'chat',
+      [ATTR_GEN_AI_REQUEST_MODEL]: HAIKU,
+      [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: 1024,
+    },
+    { remoteService: 'anthropic' },
+  );
+  const durationUs = rng.int(350_000, 800_000) + documentTokens * 20 + output * rng.int(4_000, 6_000);
+  call.attributes[ATTR_GEN_AI_RESPONSE_MODEL] = HAIKU;
+  call.attributes[ATTR_GEN_AI_USAGE_PROMPT_TOKENS] = prompt;
+  call.attributes[ATTR_GEN_AI_USAGE_COMPLETION_TOKENS] = output;
+  call.attributes['llm.usage.total_tokens'] = prompt + output;
+  call.attributes['gen_ai.usage.cache_read_input_tokens'] = instructions;
+  call.attributes['gen_ai.usage.cache_creation_input_tokens'] = documentTokens;
+  t = b.close(call, t + durationUs) + rng.int(200, 800);
+  b.countCall(call, {
+    provider: 'anthropic',
+    model: HAIKU,
+    inputTokens: prompt,
+    outputTokens: output,
+    cacheReadTokens: instructions,
+    cacheCreationTokens: documentTokens,
+    ttftMs: null,
+    failed: false,
+    rateLimited: false,
+  });
+  t = b.close(server, t, 200);
+  t = b.close(client, t + b.hop(), 200) + rng.int(60, 200);
+  finishWithUsage(b, rng, root, t);
+  return null;
 }
 
 /** Share of each scenario, planned rather than drawn so small sets still get every case; the rest is `ask`. */
@@ -639,7 +952,20 @@ const SCENARIO_SHARES: ReadonlyArray<readonly [DemoScenario, number]> = [
 const N_PLUS_ONE_SHARE = 0.05;
 
 /**
- * Builds `count` traces of the main mix plus `round(count * 5%)` N+1 traces, all starting
+ * Requests in the other GenAI dialects (vLLM, OpenInference over the GenAI conventions,
+ * Traceloop), per trace of the main mix; like the N+1 traces they come last, from a
+ * generator of their own, so the traces before them stayed as they were.
+ */
+const DIALECT_SHARES: ReadonlyArray<readonly [DemoScenario, number]> = [
+  ['ask-vllm', 0.034],
+  ['agent-langchain', 0.034],
+  ['agent-langchain-rate-limit', 0.017],
+  ['summarize-traceloop', 0.034],
+];
+
+/**
+ * Builds `count` traces of the main mix, then `round(count * 5%)` N+1 traces, then about
+ * `count * 12%` traces in the other dialects, all starting
  * within one hour of `startEpochMs`; same options, same traces.
  */
 export function generateDemoTraces({ seed, count, startEpochMs }: DemoOptions): DemoTrace[] {
@@ -647,7 +973,9 @@ export function generateDemoTraces({ seed, count, startEpochMs }: DemoOptions): 
   const main = generateMix(rng, count, startEpochMs);
   const planted = new Rng((seed ^ 0x5eed0016) >>> 0, rng.usedIds);
   const nPlusOne = Array.from({ length: Math.round(count * N_PLUS_ONE_SHARE) }, () => 'chat-history-n-plus-one' as const);
-  return [...main, ...buildTraces(planted, nPlusOne, startEpochMs)];
+  const dialects = new Rng((seed ^ 0x5eed0013) >>> 0, rng.usedIds);
+  const dialectScenarios = dialects.shuffle(DIALECT_SHARES.flatMap(([scenario, share]) => Array.from({ length: Math.round(count * share) }, () => scenario)));
+  return [...main, ...buildTraces(planted, nPlusOne, startEpochMs), ...buildTraces(dialects, dialectScenarios, startEpochMs)];
 }
 
 function generateMix(rng: Rng, count: number, startEpochMs: number): DemoTrace[] {
@@ -666,8 +994,14 @@ function buildTraces(rng: Rng, scenarios: readonly DemoScenario[], startEpochMs:
   return scenarios.map((scenario, i) => {
     const traceId = rng.id(4);
     const b = new TraceBuilder(rng, starts[i]!);
-    const note = scenario.startsWith('chat') ? buildChat(b, rng, scenario) : buildAsk(b, rng, scenario);
-    return { traceId, epochMs: startEpochMs, scenario, note, spans: b.spans };
+    const note = scenario.startsWith('chat')
+      ? buildChat(b, rng, scenario)
+      : scenario.startsWith('agent')
+        ? buildAgent(b, rng, scenario)
+        : scenario === 'summarize-traceloop'
+          ? buildSummarize(b, rng)
+          : buildAsk(b, rng, scenario);
+    return { traceId, epochMs: startEpochMs, scenario, note, spans: b.spans, llmCalls: b.llmCalls };
   });
 }
 
@@ -916,6 +1250,27 @@ export interface DemoManifest {
   cache: { lookups: number; hits: number; misses: number };
   /** CONSUMER spans that follow their producer (FOLLOWS_FROM) after the request ended. */
   asyncConsumerSpans: number;
+  /** What `tracectl llm` must find: each model call once (`DemoTrace.llmCalls`). */
+  llm: {
+    /** Traces with at least one model call. */
+    traces: number;
+    /** By calls descending, then provider and model. */
+    models: DemoModelTruth[];
+    /** OpenInference TOOL spans by tool name. */
+    tools: { name: string; calls: number }[];
+  };
+}
+
+export interface DemoModelTruth {
+  provider: string;
+  model: string;
+  calls: number;
+  errors: number;
+  rateLimited: number;
+  /** Calls that record a time to first token. */
+  ttftCalls: number;
+  /** Input counts every prompt token, cached ones included. */
+  tokens: { input: number; output: number; cacheRead: number; cacheCreation: number };
 }
 
 export const DEMO_FILES = {
@@ -942,6 +1297,43 @@ export function errorOrigins(trace: DemoTrace): DemoSpan[] {
 }
 
 const ms = (us: number): number => us / 1000;
+
+function llmTruths(traces: readonly DemoTrace[]): DemoManifest['llm'] {
+  const models = new Map<string, DemoModelTruth>();
+  for (const call of traces.flatMap((t) => t.llmCalls)) {
+    const key = `${call.provider}/${call.model}`;
+    const m = models.get(key) ?? {
+      provider: call.provider,
+      model: call.model,
+      calls: 0,
+      errors: 0,
+      rateLimited: 0,
+      ttftCalls: 0,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+    };
+    m.calls++;
+    if (call.failed) m.errors++;
+    if (call.rateLimited) m.rateLimited++;
+    if (call.ttftMs !== null) m.ttftCalls++;
+    m.tokens.input += call.inputTokens;
+    m.tokens.output += call.outputTokens;
+    m.tokens.cacheRead += call.cacheReadTokens;
+    m.tokens.cacheCreation += call.cacheCreationTokens;
+    models.set(key, m);
+  }
+  const tools = new Map<string, number>();
+  for (const span of traces.flatMap((t) => t.spans)) {
+    if (span.attributes['openinference.span.kind'] !== 'TOOL') continue;
+    const name = String(span.attributes['tool.name']);
+    tools.set(name, (tools.get(name) ?? 0) + 1);
+  }
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    traces: traces.filter((t) => t.llmCalls.length > 0).length,
+    models: [...models.values()].sort((a, b) => b.calls - a.calls || byText(a.provider, b.provider) || byText(a.model, b.model)),
+    tools: [...tools].map(([name, calls]) => ({ name, calls })).sort((a, b) => b.calls - a.calls || byText(a.name, b.name)),
+  };
+}
 
 export function buildManifest(traces: readonly DemoTrace[], seed: number): DemoManifest {
   const spans = traces.flatMap((t) => t.spans);
@@ -999,6 +1391,7 @@ export function buildManifest(traces: readonly DemoTrace[], seed: number): DemoM
     absorbedErrors: errorOriginList.reduce((n, o) => n + o.absorbed, 0),
     cache: { lookups: lookups.length, hits, misses: lookups.length - hits },
     asyncConsumerSpans: spans.filter((s) => s.kind === 'consumer' && s.followsFrom).length,
+    llm: llmTruths(traces),
   };
 }
 
@@ -1006,9 +1399,14 @@ export function buildManifest(traces: readonly DemoTrace[], seed: number): DemoM
 // The files of fixtures/demo/
 // ---------------------------------------------------------------------------------------
 
+const dialectCount = (m: DemoManifest): number => DIALECT_SHARES.reduce((n, [scenario]) => n + (m.scenarios[scenario] ?? 0), 0);
+
 function readme(m: DemoManifest): string {
   const origins = m.errorOrigins
     .map((o) => `| ${o.service} | ${o.name} | ${o.count} | ${o.failedTraces} | ${o.absorbed} |`)
+    .join('\n');
+  const llmRows = m.llm.models
+    .map((x) => `| ${x.provider} | ${x.model} | ${x.calls} | ${x.errors} | ${x.rateLimited} | ${x.ttftCalls} | ${x.tokens.input} | ${x.tokens.output} | ${x.tokens.cacheRead} | ${x.tokens.cacheCreation} |`)
     .join('\n');
   const slowest = m.slowestTraces.map((s) => `| \`${s.traceId}\` | ${s.durationMs} | ${s.reason} |`).join('\n');
   return `# Demo traces (generated)
@@ -1049,12 +1447,31 @@ identical in all three.
 - **N+1**: in ${m.scenarios['chat-history-n-plus-one'] ?? 0} chat traces the gateway's \`load_history\` loads the
   conversation one message at a time: 8 to 12 serial \`SELECT\`s on \`messages\` that differ
   only in the id literal (one statement shape), before the LLM call.
+- **Other GenAI dialects** (${dialectCount(m)} traces, after the N+1s, from a generator of their own):
+  - \`ask-vllm\` (${m.scenarios['ask-vllm'] ?? 0}): a RAG \`ask\` answered by a self-hosted Llama: \`rag-service\`
+    \`POST /v1/chat/completions\` → \`vllm\` \`llm_request\`, vLLM's own span with the deprecated
+    \`gen_ai.usage.prompt_tokens\`/\`completion_tokens\` and \`gen_ai.latency.*\` in seconds
+    (time to first token among them), no provider and no price;
+  - \`agent-langchain\` (${m.scenarios['agent-langchain'] ?? 0}): \`gateway\` \`POST /v1/agent\` → \`agent-service\`: a LangChain
+    agent traced by OpenInference (\`AgentExecutor\` CHAIN, \`ChatAnthropic\` LLM spans with
+    \`llm.token_count.*\` and cache read/write, a \`search_docs\` TOOL), each \`ChatAnthropic\` over
+    the Anthropic SDK's CLIENT span \`chat ${SONNET}\`
+    in the current \`gen_ai.*\` names with the same usage (the client span is the call), cache
+    reads and writes, and the answer streamed (\`gen_ai.request.stream\`,
+    \`gen_ai.response.time_to_first_chunk\`);
+  - \`agent-langchain-rate-limit\` (${m.scenarios['agent-langchain-rate-limit'] ?? 0}): the same, the answering call refused with
+    a 429 (\`anthropic.RateLimitError\`, on the wrapper and the client span) and retried;
+  - \`summarize-traceloop\` (${m.scenarios['summarize-traceloop'] ?? 0}): \`POST /v1/summarize\` → \`agent-service\` \`anthropic.chat\`,
+    OpenLLMetry's names: the deprecated \`gen_ai.system\` (\`Anthropic\`) and
+    \`gen_ai.usage.prompt_tokens\` (cached tokens included) beside Anthropic's
+    \`gen_ai.usage.cache_read_input_tokens\`/\`cache_creation_input_tokens\`.
 - **Long tail**: slow \`llm_completion\`s (long generations) and slow \`vector-store\` searches.
 - **Failures that propagate**: a \`vector-store\` \`search\` \`TimeoutError\` (504) fails
   \`rag-service\` \`ask\` and the gateway root (500); an \`llm_completion\` provider error (500)
   fails \`llm-api\` and the gateway root (502).
 - **Failures that are absorbed**: a \`reranker\` \`rerank\` error (rag-service falls back and
-  answers OK) and an \`llm_completion\` 429 that a retry recovers from.
+  answers OK) and a 429 that a retry recovers from (an \`llm_completion\`, and the agent's
+  \`chat ${SONNET}\`).
 
 ## Truths (from \`manifest.json\`)
 
@@ -1069,6 +1486,13 @@ Slowest traces:
 | trace id | duration (ms) | why |
 |---|---|---|
 ${slowest}
+
+Model calls, each counted once (input counts cached tokens; \`manifest.json\` \`llm\`), in
+${m.llm.traces} traces:
+
+| provider | model | calls | errors | 429 | with TTFT | input | output | cache read | cache write |
+|---|---|---|---|---|---|---|---|---|---|
+${llmRows}
 
 Error origins (error spans without an error descendant):
 

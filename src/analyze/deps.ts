@@ -147,8 +147,10 @@ export function peerName(span: Span): string | null {
     const value = span.attributes[key];
     if (typeof value !== 'string') continue;
     let name = value.trim();
-    // `Host` headers carry the port.
-    if (key === 'http.host') name = name.replace(/^([^:[\]]+|\[[^\]]*\]):\d+$/, '$1');
+    // Providers are named in any case (Traceloop writes `gen_ai.system: Anthropic`), and
+    // `tracectl llm` lowercases them too: one provider, one node. `Host` headers carry the port.
+    if (key === 'gen_ai.provider.name' || key === 'gen_ai.system') name = name.toLowerCase();
+    else if (key === 'http.host') name = name.replace(/^([^:[\]]+|\[[^\]]*\]):\d+$/, '$1');
     else if (key === 'url.full' || key === 'http.url') name = urlHost(name);
     if (name !== '') return name;
   }

@@ -45,6 +45,12 @@ const TTFT_ATTRIBUTES: readonly { key: string; toMs: number }[] = [
   { key: 'ai.stream.msToFirstChunk', toMs: 1 },
 ];
 
+/**
+ * vLLM's own server span (`llm_request`) names no provider; its latency attributes, which
+ * no other producer writes, say it is vLLM.
+ */
+const VLLM_LATENCY_KEYS = ['gen_ai.latency.e2e', 'gen_ai.latency.time_in_queue'];
+
 /** Events that mark the first chunk of a streamed answer, when no attribute says it. */
 const FIRST_CHUNK_EVENTS = new Set(['gen_ai.content.first_chunk', 'first_token', 'gen_ai.first_token', 'ai.stream.firstChunk', 'first_chunk']);
 
@@ -184,7 +190,7 @@ export function readLlmCall(span: Span): LlmCall | null {
   const outputReported = output !== null;
   if (input === null && output === null && total !== null) input = total;
   else if (input !== null && output === null && total !== null && total >= input) output = total - input;
-  const provider = text(a, 'provider')?.toLowerCase() ?? null;
+  const provider = text(a, 'provider')?.toLowerCase() ?? (VLLM_LATENCY_KEYS.some((key) => key in a) ? 'vllm' : null);
   const cacheReadTokens = count(a, 'cacheReadTokens');
   const cacheCreationTokens = count(a, 'cacheCreationTokens');
   const convention = cacheInInput(a, provider, input, outputReported ? output : null, total, (cacheReadTokens ?? 0) + (cacheCreationTokens ?? 0));

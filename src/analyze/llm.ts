@@ -412,17 +412,26 @@ export function isRateLimited(span: Span): boolean {
   return isErrorSpan(span) && RATE_LIMIT.test(`${errorTypeOf(span) ?? ''} ${span.statusMessage ?? ''}`);
 }
 
-/** The LLM calls, agents and tools of a trace; `wrapper` marks model spans with a model call below them that carries usage. */
+/**
+ * The LLM calls, agents and tools of a trace; `wrapper` marks model spans with a model call
+ * below them that carries usage, and model spans without usage of their own over a model
+ * call: a refused attempt (a 429) fails both the LangChain span and the client span under
+ * it, and is one call, the client's.
+ */
 export function llmCalls(trace: Trace): { span: Span; call: LlmCall; wrapper: boolean }[] {
   const found: { span: Span; call: LlmCall; wrapper: boolean }[] = [];
   const usageBelow = new Set<string>();
+  const modelBelow = new Set<string>();
   // Tree order backwards: every span's descendants are seen before it.
   for (let i = trace.spans.length - 1; i >= 0; i--) {
     const span = trace.spans[i]!;
     const call = readLlmCall(span);
-    const wrapper = call?.role === 'model' && usageBelow.has(span.spanId);
+    const model = call?.role === 'model';
+    const wrapper = model && (usageBelow.has(span.spanId) || (!hasUsage(call) && modelBelow.has(span.spanId)));
     if (call) found.push({ span, call, wrapper });
-    if (span.parentSpanId !== null && (usageBelow.has(span.spanId) || (call?.role === 'model' && hasUsage(call)))) usageBelow.add(span.parentSpanId);
+    if (span.parentSpanId === null) continue;
+    if (usageBelow.has(span.spanId) || (model && hasUsage(call))) usageBelow.add(span.parentSpanId);
+    if (modelBelow.has(span.spanId) || model) modelBelow.add(span.parentSpanId);
   }
   return found.reverse();
 }

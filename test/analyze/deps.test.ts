@@ -288,6 +288,8 @@ describe('peerName', () => {
     [{ 'db.system.name': 'redis', 'db.system': 'redis-old' }, 'redis'],
     [{ 'gen_ai.system': 'openai', 'server.address': 'api.openai.com' }, 'openai'],
     [{ 'gen_ai.provider.name': 'anthropic', 'gen_ai.system': 'anthropic-old' }, 'anthropic'],
+    // OpenLLMetry's capitalized provider is the same node as the lower-case one.
+    [{ 'gen_ai.system': 'Anthropic', 'llm.request.type': 'chat' }, 'anthropic'],
     [{ 'server.address': 'api.example.com', 'server.port': 443 }, 'api.example.com'],
     [{ 'net.peer.name': 'legacy.internal' }, 'legacy.internal'],
     [{ 'http.host': 'shop.example.com:8080' }, 'shop.example.com'],
@@ -329,18 +331,23 @@ describe('dependencyMap on the demo', () => {
 
   it.each(Object.entries(DEMO_FORMATS))('finds the generator’s edges in the %s file', async (_format, file) => {
     const map = dependencyMap(await loadFixture(file));
+    // The dialect traces: 3 agents (2 + 2 + 3 chat calls, one a 429) and 2 summaries (one
+    // call each) in agent-service; 2 RAG asks on vLLM (2 more embeds, reranks, 4 searches).
     expect(edgeLines(map)).toEqual([
+      'agent-service → anthropic virtual 9/1',
+      'gateway → agent-service real 5/0',
       'gateway → llm-api real 23/2',
       'gateway → postgresql virtual 27/0',
-      'gateway → rag-service real 27/4',
-      'gateway → usage-worker real 44/0',
+      'gateway → rag-service real 29/4',
+      'gateway → usage-worker real 51/0',
       'llm-api → openai virtual 48/4',
-      'rag-service → embedding-service real 27/0',
+      'rag-service → embedding-service real 29/0',
       'rag-service → llm-api real 23/0',
-      'rag-service → reranker real 23/3',
-      'rag-service → vector-store real 54/4',
-      'usage-worker → postgresql virtual 44/0',
-      'vector-store → postgresql virtual 50/0',
+      'rag-service → reranker real 25/3',
+      'rag-service → vector-store real 58/4',
+      'rag-service → vllm real 2/0',
+      'usage-worker → postgresql virtual 51/0',
+      'vector-store → postgresql virtual 54/0',
     ]);
     const expected = generatorEdges();
     expect(map.edges.map((e) => `${e.from} → ${e.to}`).sort()).toEqual([...expected.keys()].sort());
@@ -351,11 +358,11 @@ describe('dependencyMap on the demo', () => {
       expect(e.p50Ms).toBeCloseTo(percentile(sorted, 50), 6);
       expect(e.p95Ms).toBeCloseTo(percentile(sorted, 95), 6);
     }
-    expect(map.services.filter((s) => s.virtual).map((s) => s.name)).toEqual(['openai', 'postgresql']);
+    expect(map.services.filter((s) => s.virtual).map((s) => s.name)).toEqual(['anthropic', 'openai', 'postgresql']);
     expect(map.services.filter((s) => s.entry).map((s) => s.name)).toEqual(['gateway']);
     // Two chats retried a 429: 48 completions in 46 traces.
     expect(edge(map, 'llm-api', 'openai')).toMatchObject({ traces: 46 });
-    expect(edge(map, 'rag-service', 'vector-store')).toMatchObject({ traces: 27, callsPerTrace: 2 });
+    expect(edge(map, 'rag-service', 'vector-store')).toMatchObject({ traces: 29, callsPerTrace: 2 });
     expect(map.unresolvedCalls).toBe(0);
   });
 

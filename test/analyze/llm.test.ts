@@ -1,3 +1,4 @@
+import { OpenInferenceSpanKind, SemanticConventions as OI } from '@arizeai/openinference-semantic-conventions';
 import { SpanKind, context, trace as otelTrace } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -124,6 +125,61 @@ describe('counting each call once', () => {
     expect(report.perTrace.llmCalls).toEqual({ p50: 1, max: 1 });
     // The call's time (850 of 1000 ms) is on the critical path.
     expect(report.perTrace.llmCriticalShare).toBeCloseTo(0.85, 9);
+  });
+});
+
+describe('a refused attempt under a wrapper', () => {
+  /*
+   * LangChain's ChatAnthropic (OpenInference) over the Anthropic SDK's client span (GenAI),
+   * the first attempt refused with a 429, the retry answered: 2 calls, 1 error, 1 rate limited.
+   * Neither span of the refused attempt carries usage, so "usage below" alone would count
+   * it twice (the demo's agent-langchain-rate-limit trace did: 8 calls, 2 errors).
+   *   POST /agent             |==========================|
+   *   ChatAnthropic (LLM) !    |====|                       wrapper, no usage
+   *   chat claude… !            |==|                        the call: 429
+   *   ChatAnthropic (LLM)              |================|   wrapper, usage
+   *   chat claude…                      |==============|    the call: usage
+   */
+  const claude = 'claude-sonnet-4-5-20250929';
+  const chat = (usage: Attributes): Attributes => ({ [ATTR_GEN_AI_OPERATION_NAME]: 'chat', [ATTR_GEN_AI_PROVIDER_NAME]: 'anthropic', [ATTR_GEN_AI_REQUEST_MODEL]: claude, ...usage });
+  const wrapper = (usage: Attributes): Attributes => ({ [OI.OPENINFERENCE_SPAN_KIND]: OpenInferenceSpanKind.LLM, [OI.LLM_PROVIDER]: 'anthropic', [OI.LLM_MODEL_NAME]: claude, ...usage });
+  const retried = trace('41', [
+    { id: 'r', name: 'POST /agent', service: 'agent', kind: 'server', start: 0, dur: 3000 },
+    { id: 'w1', parent: 'r', name: 'ChatAnthropic', service: 'agent', start: 10, dur: 400, status: 'error', attrs: wrapper({}) },
+    { id: 'c1', parent: 'w1', name: `chat ${claude}`, service: 'agent', kind: 'client', start: 20, dur: 350, status: 'error', attrs: chat({ 'http.response.status_code': 429, 'error.type': 'anthropic.RateLimitError' }) },
+    { id: 'w2', parent: 'r', name: 'ChatAnthropic', service: 'agent', start: 1000, dur: 1900, attrs: wrapper({ [OI.LLM_TOKEN_COUNT_PROMPT]: 3000, [OI.LLM_TOKEN_COUNT_COMPLETION]: 200 }) },
+    { id: 'c2', parent: 'w2', name: `chat ${claude}`, service: 'agent', kind: 'client', start: 1010, dur: 1850, attrs: chat({ [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 3000, [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 200 }) },
+  ]);
+
+  it('is one call, the client span, with one error and one rate limit', () => {
+    const report = analyze([retried]);
+    expect(report.models.map((m) => [m.provider, m.model, m.calls, m.errors, m.rateLimited, m.tokens.input, m.tokens.output])).toEqual([['anthropic', claude, 2, 1, 1, 3000, 200]]);
+    expect(report.perTrace.llmCalls).toEqual({ p50: 2, max: 2 });
+  });
+
+  it('show and find count it once too', () => {
+    const { spans, total } = traceLlmUsage(retried);
+    expect([...spans.values()].map((s) => s.counted)).toEqual([false, true, false, true]);
+    expect(total).toMatchObject({ calls: 2, inputTokens: 3000, outputTokens: 200 });
+  });
+});
+
+describe('vLLM', () => {
+  it("its server span names no provider: vLLM's latency attributes say it is vllm", () => {
+    // vLLM's llm_request span, as `--otlp-traces-endpoint` exports it (seconds).
+    const call = readLlmCall(
+      oneCall('42', {
+        [ATTR_GEN_AI_RESPONSE_MODEL]: 'meta-llama/Llama-3.1-8B-Instruct',
+        [ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 3000,
+        [ATTR_GEN_AI_USAGE_COMPLETION_TOKENS]: 150,
+        'gen_ai.latency.time_in_queue': 0.012,
+        'gen_ai.latency.time_to_first_token': 0.18,
+        'gen_ai.latency.e2e': 1.9,
+      }).spans[1]!,
+    )!;
+    expect(call).toMatchObject({ role: 'model', provider: 'vllm', model: 'meta-llama/Llama-3.1-8B-Instruct', inputTokens: 3000, outputTokens: 150, ttftMs: 180 });
+    // A provider the span names still wins.
+    expect(readLlmCall(oneCall('43', { [ATTR_GEN_AI_SYSTEM]: 'openai', [ATTR_GEN_AI_REQUEST_MODEL]: 'm', [ATTR_GEN_AI_USAGE_PROMPT_TOKENS]: 1, 'gen_ai.latency.e2e': 1 }).spans[1]!)!.provider).toBe('openai');
   });
 });
 

@@ -331,8 +331,8 @@ describe('merging FindAccumulator states', () => {
 
   it('the ties are real: equal durations and equal starts among the rows', () => {
     const { rows, total } = foldTraces(new FindAccumulator({}), withTies());
-    expect(rows).toHaveLength(163);
-    expect(total).toBe(163);
+    expect(rows).toHaveLength(170);
+    expect(total).toBe(170);
     expect(new Set(rows.map((r) => r.durationMs)).size).toBeLessThan(rows.length - 50);
     expect(new Set(rows.map((r) => r.start)).size).toBeLessThan(rows.length - 50);
   });

@@ -248,7 +248,7 @@ describe('limits and progress', () => {
     });
     const run = await tracectl(['deps', '--since', '24h', '--concurrency', '3', '--json', '--backend', `tempo:${server.url}`]);
     expect(run.code).toBe(0);
-    expect(server.to('/api/v2/traces/')).toHaveLength(63);
+    expect(server.to('/api/v2/traces/')).toHaveLength(70);
     expect(peak).toBe(3);
   });
 
@@ -259,7 +259,7 @@ describe('limits and progress', () => {
     expect(tty.code).toBe(0);
     // A spinner frame: the cursor to column 1, the frame, the count; cleared when done.
     expect(tty.stderr).toContain('\u001b[1G');
-    expect(tty.stderr).toMatch(/fetched \d+\/63 traces/);
+    expect(tty.stderr).toMatch(/fetched \d+\/70 traces/);
     expect(tty.stderr).toContain('\u001b[');
     const piped = await tracectl(args);
     expect(piped.stderr).toBe('');
@@ -292,7 +292,7 @@ describe('the time window on files', () => {
 describe('services and operations on files', () => {
   it('list what the files hold', async () => {
     const services = await tracectl(['services', 'fixtures/demo/llm-gateway.otlp.jsonl']);
-    expect(services.stdout).toBe('embedding-service\ngateway\nllm-api\nrag-service\nreranker\nusage-worker\nvector-store\n');
+    expect(services.stdout).toBe('agent-service\nembedding-service\ngateway\nllm-api\nrag-service\nreranker\nusage-worker\nvector-store\nvllm\n');
     const operations = jsonOf<{ operations: string[] }>(await tracectl(['operations', '--service', 'vector-store', '--json', 'fixtures/demo/llm-gateway.otlp.jsonl']));
     expect(operations.operations).toEqual(['SELECT', 'search']);
   });

@@ -55,21 +55,25 @@ describe('tracectl deps', () => {
     const bodies = await Promise.all(Object.values(DEMO_FORMATS).map((f) => depsJson([f])));
     const body = bodies[0]!;
     expect(body.schema).toBe('tracectl/v1');
-    expect(body.traces).toBe(63);
+    expect(body.traces).toBe(70);
     for (const s of body.services) expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'spans', 'errors']));
     for (const e of body.edges) expect(Object.keys(e)).toEqual(expect.arrayContaining(['from', 'to', 'calls', 'errors', 'p50Ms', 'p95Ms']));
     expect(body.edges.map((e) => `${e.from} → ${e.to} ${e.calls}`)).toEqual([
+      // The dialect traces' edges worked out in test/analyze/deps.test.ts.
+      'agent-service → anthropic 9',
+      'gateway → agent-service 5',
       'gateway → llm-api 23',
       'gateway → postgresql 27',
-      'gateway → rag-service 27',
-      'gateway → usage-worker 44',
+      'gateway → rag-service 29',
+      'gateway → usage-worker 51',
       'llm-api → openai 48',
-      'rag-service → embedding-service 27',
+      'rag-service → embedding-service 29',
       'rag-service → llm-api 23',
-      'rag-service → reranker 23',
-      'rag-service → vector-store 54',
-      'usage-worker → postgresql 44',
-      'vector-store → postgresql 50',
+      'rag-service → reranker 25',
+      'rag-service → vector-store 58',
+      'rag-service → vllm 2',
+      'usage-worker → postgresql 51',
+      'vector-store → postgresql 54',
     ]);
     expect(bodies[1]).toEqual(body);
     expect(bodies[2]).toEqual(body);
@@ -91,7 +95,7 @@ describe('tracectl deps', () => {
     const run = await deps([DEMO_FORMATS.zipkin], { tty: 80, env: { NO_COLOR: '1' } });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^63 traces · 7 services · 2 uninstrumented peers · 11 edges\n\nSERVICE +CALLS +ERR +P50 +P95\ngateway \(entry\)\n├─→ usage-worker/);
+    expect(run.stdout).toMatch(/^70 traces · 9 services · 3 uninstrumented peers · 14 edges\n\nSERVICE +CALLS +ERR +P50 +P95\ngateway \(entry\)\n├─→ usage-worker/);
     expect(Math.max(...run.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
@@ -99,14 +103,14 @@ describe('tracectl deps', () => {
     const mermaid = await deps([DEMO_FORMATS.jaeger, '--format', 'mermaid']);
     expect([mermaid.code, mermaid.stderr]).toEqual([0, '']);
     expect([...parseMermaid(mermaid.stdout).values()]).toEqual([
-      'embedding-service', 'gateway', 'llm-api', 'openai', 'postgresql', 'rag-service', 'reranker', 'usage-worker', 'vector-store',
+      'agent-service', 'anthropic', 'embedding-service', 'gateway', 'llm-api', 'openai', 'postgresql', 'rag-service', 'reranker', 'usage-worker', 'vector-store', 'vllm',
     ]);
-    expect(mermaid.stdout.match(/-->/g)).toHaveLength(11);
+    expect(mermaid.stdout.match(/-->/g)).toHaveLength(14);
 
     const dot = await deps([DEMO_FORMATS.jaeger, '--format', 'dot']);
     expect([dot.code, dot.stderr]).toEqual([0, '']);
-    expect(parseDot(dot.stdout).size).toBe(9);
-    expect(dot.stdout.match(/ -> /g)).toHaveLength(11);
+    expect(parseDot(dot.stdout).size).toBe(12);
+    expect(dot.stdout.match(/ -> /g)).toHaveLength(14);
   });
 
   it('keeps a hostile service name inside its label in Mermaid, DOT and the tree', async () => {

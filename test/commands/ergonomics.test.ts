@@ -47,7 +47,7 @@ describe('--where', () => {
     expect(oldName.stdout).toBe(newName.stdout);
     const typo = await runCli(['find', '--where', 'http.stauts_code=500', DEMO]);
     expect(typo.stdout).toBe('no traces match\n');
-    expect(typo.stderr).toBe('no span has http.stauts_code; did you mean http.response.status_code (63 traces)?\n');
+    expect(typo.stderr).toBe('no span has http.stauts_code; did you mean http.response.status_code (70 traces)?\n');
   });
 });
 
@@ -57,7 +57,7 @@ describe('find', () => {
     expect(ids.stdout.trim().split('\n')).toHaveLength(5);
     expect(ids.stdout).toMatch(/^([0-9a-f]{32}\n){5}$/);
     const lines = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--limit', '100', DEMO])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { spanCount: number });
-    expect(lines).toHaveLength(63);
+    expect(lines).toHaveLength(70);
     const counts = lines.map((l) => l.spanCount);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     const reversed = (await runCli(['find', '--format', 'jsonl', '--sort', 'spans', '--reverse', '--limit', '100', DEMO])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { spanCount: number }).spanCount);
@@ -66,7 +66,7 @@ describe('find', () => {
 
   it('says what it left out on a terminal', async () => {
     const run = await runCli(['find', DEMO], { tty: 120 });
-    expect(run.stderr).toBe('showing 20 of 63 traces (--limit N for more)\n');
+    expect(run.stderr).toBe('showing 20 of 70 traces (--limit N for more)\n');
   });
 });
 
@@ -81,7 +81,8 @@ describe('errors and habits', () => {
   it('operations --service nope: exit 3 naming some services', async () => {
     const run = await runCli(['operations', '--service', 'nope', DEMO]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toBe('tracectl: no service "nope"; there are: embedding-service, gateway, llm-api, rag-service, reranker, usage-worker, vector-store\n');
+    // Nine services: the first eight by name, and a pointer to the rest.
+    expect(run.stderr).toBe('tracectl: no service "nope"; there are: agent-service, embedding-service, gateway, llm-api, rag-service, reranker, usage-worker, vector-store, and 1 more (tracectl services lists them)\n');
   });
 
   it('show --help leaves out options only a search uses', async () => {

@@ -87,6 +87,10 @@ describe('tracectl insights on the demo', () => {
   const retries = model
     .filter((t) => t.scenario === 'chat-llm-rate-limit-retry')
     .map((t) => t.spans.filter((s) => s.name === 'llm_completion' && s.status === 'error').reduce((ms, s) => ms + s.durationUs / 1000, 0));
+  // The agent's refused Anthropic call: LangChain runs ChatAnthropic again under AgentExecutor.
+  const agentRetries = model
+    .filter((t) => t.scenario === 'agent-langchain-rate-limit')
+    .map((t) => t.spans.filter((s) => s.name === 'ChatAnthropic' && s.status === 'error').reduce((ms, s) => ms + s.durationUs / 1000, 0));
 
   it('finds the planted N+1 and the 429 retry loop among the top five, with the time each costs', async () => {
     expect(nPlusOne).toHaveLength(3);
@@ -94,7 +98,7 @@ describe('tracectl insights on the demo', () => {
     const { code, stdout, stderr } = await runCli(['insights', '--json', DEMO]);
     expect([code, stderr]).toEqual([0, '']);
     const body = JSON.parse(stdout) as InsightsJson;
-    expect(body.traces).toBe(63);
+    expect(body.traces).toBe(70);
     const top = body.findings.slice(0, 5);
     const n1 = top.find((f) => f.pattern === 'n_plus_one')!;
     expect(n1).toMatchObject({ service: 'gateway', name: 'SELECT', parentService: 'gateway', parentName: 'load_history', traces: 3, countP50: median(nPlusOne.map((n) => n.count)) });
@@ -104,8 +108,12 @@ describe('tracectl insights on the demo', () => {
     const loop = top.find((f) => f.pattern === 'retry_loop')!;
     expect(loop).toMatchObject({ service: 'llm-api', name: 'llm_completion', parentName: 'POST /llm/complete', traces: 2, countP50: 2 });
     expect(loop.savableMs.total).toBeCloseTo(retries.reduce((a, b) => a + b, 0), 2);
+    const agentLoop = body.findings.find((f) => f.pattern === 'retry_loop' && f.service === 'agent-service')!;
+    expect(agentRetries).toHaveLength(1);
+    expect(agentLoop).toMatchObject({ name: 'ChatAnthropic', parentName: 'AgentExecutor', traces: 1, countP50: 2 });
+    expect(agentLoop.savableMs.total).toBeCloseTo(agentRetries[0]!, 2);
     // No other N+1 or retry loop in the demo.
-    expect(body.findings.filter((f) => f.pattern === 'n_plus_one' || f.pattern === 'retry_loop')).toHaveLength(2);
+    expect(body.findings.filter((f) => f.pattern === 'n_plus_one' || f.pattern === 'retry_loop')).toHaveLength(3);
   });
 
   it('shows both in the table a user reads', async () => {
@@ -113,7 +121,9 @@ describe('tracectl insights on the demo', () => {
     const rows = stdout.split('\n').slice(1, 6);
     expect(rows.some((r) => /^N\+1 \(serial repeats\) +gateway load_history → gateway SELECT /.test(r))).toBe(true);
     expect(rows.some((r) => /^retry loop +llm-api POST \/llm\/complete → llm-api llm_completion /.test(r))).toBe(true);
-    expect(stdout).toContain('7 findings in 63 traces, showing 5 (--top N for more)');
+    // The 7 of the gateway world, the agent's retry loop, and one could-run-concurrently? each in
+    // the agent and summary requests (the request and the usage event, as in chat and ask).
+    expect(stdout).toContain('10 findings in 70 traces, showing 5 (--top N for more)');
   });
 
   it.each(['README.md', 'docs/commands.md'])('prints what %s shows (a sample ending in … shows the start)', async (doc) => {

@@ -93,8 +93,8 @@ describe('readInParallel', () => {
     const one = await inOneThread([DEMO], everyTrace);
     const many = await inBlocks([DEMO], everyTrace, jobs);
     expect(many.result).toEqual(one.result);
-    expect((many.result as { rows: unknown[]; total: number }).rows.length).toBe(63);
-    expect((many.result as { rows: unknown[]; total: number }).total).toBe(63);
+    expect((many.result as { rows: unknown[]; total: number }).rows.length).toBe(70);
+    expect((many.result as { rows: unknown[]; total: number }).total).toBe(70);
   });
 
   it.each([40, 400])('with a window of %i spans gives what one thread gives', async (window) => {

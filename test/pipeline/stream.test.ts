@@ -69,14 +69,14 @@ describe('streamTraces', () => {
       if (!ended) handedBeforeEnd++;
     });
     ended = true;
-    expect(handedBeforeEnd).toBe(63);
+    expect(handedBeforeEnd).toBe(70);
   });
 
   it('says so when a window too small splits traces', async () => {
     const streamed: Trace[] = [];
     const result = await streamTraces({ strict: false, window: 5 }, await expandSources([DEMO], processIo()), (t) => streamed.push(t));
-    expect(streamed.length).toBeGreaterThan(63);
-    expect(streamed.reduce((n, t) => n + t.spans.length, 0)).toBe(759);
+    expect(streamed.length).toBeGreaterThan(70);
+    expect(streamed.reduce((n, t) => n + t.spans.length, 0)).toBe(847);
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/^\d+ spans arrived more than 5 spans after the rest of their trace/);
   });

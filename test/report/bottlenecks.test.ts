@@ -33,14 +33,15 @@ describe('renderBottlenecks', () => {
   it('ends with a note of what was analyzed and how much is hidden', () => {
     const lines = renderBottlenecks(withoutBands, { top: 3 }, terminal(120)).trimEnd().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[4]).toBe('63 traces analyzed, 1m45s in total; showing 3 of 22 operations (--top N for more)');
+    // 1m45s of the 63 earlier traces plus 21.9s of the 7 dialect traces; 13 operations more.
+    expect(lines[4]).toBe('70 traces analyzed, 2m07s in total; showing 3 of 35 operations (--top N for more)');
   });
 
   it('keeps every column and full names, without bars, when piped', () => {
     const text = renderBottlenecks(withoutBands, { top: 15 }, { color: false, width: 120, tty: false });
     expect(text.split('\n')[0]).toContain('DUR p99');
     expect(text).not.toMatch(/[█▏▎▍▌▋▊▉]/);
-    expect(text).toMatch(/^llm-api +llm_completion +1m18s +74% +100%/m);
+    expect(text).toMatch(/^llm-api +llm_completion +1m18s +61% +100%/m);
   });
 
   it('colours only when asked', () => {

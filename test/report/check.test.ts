@@ -248,7 +248,7 @@ describe('renderJunit', () => {
     expect(ask[0]!.attrs.name).toBe('p(95) < 5s');
     const failure = ask[0]!.children[0]!;
     expect(failure.name).toBe('failure');
-    expect(failure.attrs).toEqual({ message: 'p(95) is 6.58s, over the limit of 5s by 1.58s (27 samples in 27 traces)', type: 'broken' });
+    expect(failure.attrs).toEqual({ message: 'p(95) is 6.46s, over the limit of 5s by 1.46s (29 samples in 29 traces)', type: 'broken' });
     expect(failure.text).toContain('c54f2723e9f99318a2801aebd7457eb1');
     expect(failure.text).toMatch(/SELECT +vector-store +7\.44s/);
     expect(ask[1]!.children).toEqual([]);
@@ -296,7 +296,7 @@ describe('renderCheckMarkdown', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('### ❌ tracectl check failed: 1 of 11 checks broken');
     expect(lines[2]).toBe('| Result | Budget | Assertion | Actual | Limit | Detail |');
-    expect(lines[4]).toBe('| ❌ fail | ask endpoint | p(95) &lt; 5s | 6.58s | 5s | 1.58s over |');
+    expect(lines[4]).toBe('| ❌ fail | ask endpoint | p(95) &lt; 5s | 6.46s | 5s | 1.46s over |');
     // Every row of the summary table has the header's six cells.
     const table = lines.slice(2, lines.indexOf('', 2));
     expect(table).toHaveLength(13);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { DemoManifest } from '../../scripts/demo-traces.js';
 import { errorRoots } from '../../src/analyze/errors.js';
 import { buildTrace } from '../../src/model/build-trace.js';
 import { renderErrors } from '../../src/report/errors.js';
@@ -7,10 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { records } from '../helpers/spans.js';
 
 const DEMO = 'fixtures/demo/llm-gateway.otlp.jsonl';
-const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as {
-  traceCount: number;
-  failedTraces: number;
-};
+const manifest = JSON.parse(readFileSync(new URL('../../fixtures/demo/manifest.json', import.meta.url), 'utf8')) as DemoManifest;
 
 interface RootJson {
   service: string;
@@ -75,7 +73,10 @@ describe('tracectl errors', () => {
     await expect(run.stdout).toMatchFileSnapshot(`./__golden__/errors-${width}.txt`);
     const lines = run.stdout.split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(width);
-    expect(lines[0]).toBe(`${manifest.traceCount} traces, ${manifest.failedTraces} failed · 11 error origins in 5 groups · 36 error spans`);
+    // One group per origin and error type: the 5 of the gateway traces and the agent's Anthropic 429.
+    const origins = manifest.errorOrigins.reduce((n, o) => n + o.count, 0);
+    expect(origins).toBe(12);
+    expect(lines[0]).toBe(`${manifest.traceCount} traces, ${manifest.failedTraces} failed · ${origins} error origins in 6 groups · ${manifest.errorSpans} error spans`);
     expect(run.stdout).not.toContain('\u001b[');
   });
 

@@ -81,7 +81,7 @@ describe('demo trace generator', () => {
   });
 
   it('models a realistic world', () => {
-    expect(traces).toHaveLength(63);
+    expect(traces).toHaveLength(70);
     const starts = traces.map((t) => root(t).startUs);
     const ends = allSpans.map((s) => s.startUs + s.durationUs);
     expect(Math.min(...starts)).toBeGreaterThanOrEqual(0);
@@ -216,6 +216,7 @@ describe('demo trace generator', () => {
     );
     expect(manifest.absorbedErrors).toBe(absorbed);
     expect(manifest.errorOrigins.map((o) => `${o.service} ${o.name}`).sort()).toEqual([
+      'agent-service chat claude-sonnet-4-5-20250929',
       'llm-api llm_completion',
       'reranker rerank',
       'vector-store search',
@@ -225,6 +226,30 @@ describe('demo trace generator', () => {
     const hits = lookups.filter((s) => s.attributes['cache.hit'] === true).length;
     expect(manifest.cache).toEqual({ lookups: lookups.length, hits, misses: lookups.length - hits });
     expect(manifest.asyncConsumerSpans).toBe(allSpans.filter((s) => s.kind === 'consumer' && s.followsFrom).length);
+
+    // Model calls: one per provider call, the span closest to the provider (never a wrapper over it).
+    const callsOf = (scenario: string): number[] => traces.filter((t) => t.scenario === scenario).map((t) => t.llmCalls.length);
+    expect(callsOf('ask-vllm')).toEqual([1, 1]);
+    expect(callsOf('summarize-traceloop')).toEqual([1, 1]);
+    expect(callsOf('agent-langchain')).toEqual([2, 2]);
+    // The refused attempt, its retry and the first round.
+    expect(callsOf('agent-langchain-rate-limit')).toEqual([3]);
+    for (const t of traces) {
+      const byId = new Map(t.spans.map((s) => [s.spanId, s]));
+      for (const call of t.llmCalls) {
+        const span = byId.get(call.spanId)!;
+        expect(span.name).toMatch(/^(llm_completion|llm_request|chat claude-|anthropic\.chat)/);
+        expect(t.spans.some((s) => s.parentSpanId === span.spanId)).toBe(false);
+        expect(span.status === 'error').toBe(call.failed);
+      }
+    }
+    const rateLimited = traces.flatMap((t) => t.llmCalls).filter((c) => c.rateLimited);
+    expect(rateLimited.map((c) => c.provider).sort()).toEqual(['anthropic', 'openai', 'openai']);
+    const sum = (f: (c: (typeof rateLimited)[number]) => number): number => traces.flatMap((t) => t.llmCalls).reduce((n, c) => n + f(c), 0);
+    expect(manifest.llm.models.reduce((n, m) => n + m.calls, 0)).toBe(sum(() => 1));
+    expect(manifest.llm.models.reduce((n, m) => n + m.tokens.input, 0)).toBe(sum((c) => c.inputTokens));
+    expect(manifest.llm.traces).toBe(traces.filter((t) => t.llmCalls.length > 0).length);
+    expect(manifest.llm.tools).toEqual([{ name: 'search_docs', calls: 3 }]);
 
     const durations = traces.map((t) => ({ id: t.traceId, ms: root(t).durationUs / 1000 })).sort((a, b) => b.ms - a.ms);
     expect(manifest.slowestTraces.map((s) => [s.traceId, s.durationMs])).toEqual(

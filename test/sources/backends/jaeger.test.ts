@@ -8,7 +8,7 @@ const DEMO_OTLP = 'fixtures/demo/llm-gateway.otlp.jsonl';
 const DEMO_JAEGER = 'fixtures/demo/llm-gateway.jaeger.json';
 const SLOWEST = 'c54f2723e9f99318a2801aebd7457eb1';
 const WINDOW = ['--from', '2026-11-01T09:00:00Z', '--to', '2026-11-01T12:00:00Z'];
-const SERVICES = ['embedding-service', 'gateway', 'llm-api', 'rag-service', 'reranker', 'usage-worker', 'vector-store'];
+const SERVICES = ['agent-service', 'embedding-service', 'gateway', 'llm-api', 'rag-service', 'reranker', 'usage-worker', 'vector-store', 'vllm'];
 
 interface FindBody {
   traces: { traceId: string; durationMs: number; errorCount: number }[];

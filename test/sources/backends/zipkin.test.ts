@@ -84,9 +84,9 @@ describe('Zipkin', () => {
 
   it('lists services from /api/v2/services and span names from /api/v2/spans', async () => {
     const backend = await zipkin(zipkinHandler());
-    expect((await tracectl(['services', '--backend', backend])).stdout).toBe('embedding-service\ngateway\nllm-api\nrag-service\nreranker\nusage-worker\nvector-store\n');
+    expect((await tracectl(['services', '--backend', backend])).stdout).toBe('agent-service\nembedding-service\ngateway\nllm-api\nrag-service\nreranker\nusage-worker\nvector-store\nvllm\n');
     const operations = jsonOf<{ service: string; operations: string[] }>(await tracectl(['operations', '--service', 'gateway', '--json', '--backend', backend]));
-    expect(operations).toEqual({ schema: 'tracectl/v1', service: 'gateway', operations: ['POST /llm/complete', 'POST /rag/ask', 'POST /v1/ask', 'POST /v1/chat', 'SELECT', 'cache_lookup', 'load_history', 'publish usage-event'] });
+    expect(operations).toEqual({ schema: 'tracectl/v1', service: 'gateway', operations: ['POST /agent/run', 'POST /llm/complete', 'POST /rag/ask', 'POST /summarize', 'POST /v1/agent', 'POST /v1/ask', 'POST /v1/chat', 'POST /v1/summarize', 'SELECT', 'cache_lookup', 'load_history', 'publish usage-event'] });
     expect(server!.requests.map((r) => `${r.path}?${r.query.toString()}`)).toEqual(['/api/v2/services?', '/api/v2/spans?serviceName=gateway']);
   });
 
