@@ -43,22 +43,11 @@ const MAX_SKIP_DEPTH = 256;
 
 /** The keys one kind of object has that the decoder reads, matched on the bytes, by index in `names`. */
 class KeyTable {
-  private readonly byLength: { bytes: Buffer; index: number }[][] = [];
+  /** By first byte: each name with its closing quote, so a match is the whole key. */
+  readonly byFirst: { bytes: Buffer; index: number }[][] = [];
 
   constructor(names: readonly string[]) {
-    names.forEach((name, index) => (this.byLength[name.length] ??= []).push({ bytes: Buffer.from(name, 'latin1'), index }));
-  }
-
-  /** The index of the key in bytes [start, end), or -1 for one the decoder does not read. */
-  find(bytes: Buffer, start: number, end: number): number {
-    const candidates = this.byLength[end - start];
-    if (candidates === undefined) return -1;
-    next: for (const candidate of candidates) {
-      const name = candidate.bytes;
-      for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name[i]) continue next;
-      return candidate.index;
-    }
-    return -1;
+    names.forEach((name, index) => (this.byFirst[name.charCodeAt(0)] ??= []).push({ bytes: Buffer.from(`${name}"`, 'latin1'), index }));
   }
 }
 
@@ -590,15 +579,31 @@ class LineScanner {
     const b = this.b;
     if (b[this.p] !== QUOTE) throw BAIL;
     const start = this.p + 1;
+    let index = -1;
     let i = start;
-    for (;;) {
-      if (i >= this.end) throw BAIL;
-      const c = b[i]!;
-      if (c === QUOTE) break;
-      if (c === BACKSLASH || c < 0x20) throw BAIL;
-      i++;
+    const candidates = keys.byFirst[b[start]!];
+    if (candidates !== undefined) {
+      for (const candidate of candidates) {
+        const name = candidate.bytes;
+        if (start + name.length > this.end) continue;
+        let k = 1;
+        while (k < name.length && b[start + k] === name[k]) k++;
+        if (k === name.length) {
+          index = candidate.index;
+          i = start + name.length - 1;
+          break;
+        }
+      }
     }
-    const index = keys.find(b, start, i);
+    if (index < 0) {
+      for (;;) {
+        if (i >= this.end) throw BAIL;
+        const c = b[i]!;
+        if (c === QUOTE) break;
+        if (c === BACKSLASH || c < 0x20) throw BAIL;
+        i++;
+      }
+    }
     this.p = i + 1;
     this.ws();
     if (b[this.p] !== COLON) throw BAIL;
@@ -631,29 +636,7 @@ class LineScanner {
     if (escaped) return parseString(b.utf8Slice(start - 1, i + 1));
     // Invalid UTF-8 decodes to U+FFFD here as in the whole line: a quote never continues a sequence.
     if (!ascii) return b.utf8Slice(start, i);
-    return i - start <= MAX_INTERNED ? this.interned(start, i) : b.latin1Slice(start, i);
-  }
-
-  /**
-   * The ASCII string in bytes [start, end), the same string object as last time those bytes
-   * were read when it is still in the cache: a line repeats its names, keys, values and
-   * trace ids span after span, and the spans held until their trace ends then hold one copy.
-   */
-  private interned(start: number, end: number): string {
-    const b = this.b;
-    let hash = end - start;
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + b[i]!) | 0;
-    const slot = (hash ^ (hash >>> 15)) & (CACHE_SLOTS - 1);
-    const cached = cacheStrings[slot];
-    if (cached !== undefined && cacheHashes[slot] === hash && cached.length === end - start) {
-      let i = start;
-      while (i < end && cached.charCodeAt(i - start) === b[i]) i++;
-      if (i === end) return cached;
-    }
-    const text = b.latin1Slice(start, end);
-    cacheStrings[slot] = text;
-    cacheHashes[slot] = hash;
-    return text;
+    return i - start <= MAX_INTERNED ? textCache.get(b, start, i) ?? textCache.put(b, start, i) : b.latin1Slice(start, i);
   }
 
   /**
@@ -667,13 +650,17 @@ class LineScanner {
     const start = this.p + 1;
     const close = start + hexLength;
     if (close < this.end && b[close] === QUOTE) {
-      let i = start;
-      while (i < close && LOWER_HEX[b[i]!] === 1) i++;
-      if (i === close) {
+      // A trace's id comes with each of its spans, and the cache holds only canonical ids; a span's own id comes once.
+      let id = hexLength === 32 ? traceIdCache.get(b, start, close) : undefined;
+      if (id === undefined) {
+        let i = start;
+        while (i < close && LOWER_HEX[b[i]!] === 1) i++;
+        if (i === close) id = hexLength === 32 ? traceIdCache.put(b, start, close) : b.latin1Slice(start, close);
+      }
+      if (id !== undefined) {
         this.p = close + 1;
         if (flag >= 0) this.hexIds |= 1 << flag;
-        // A trace's id comes with each of its spans; a span's own id only once.
-        return hexLength === 32 ? this.interned(start, close) : b.latin1Slice(start, close);
+        return id;
       }
     }
     return this.string();
@@ -790,11 +777,52 @@ const LOWER_HEX = new Uint8Array(256);
 for (const c of Buffer.from('0123456789abcdef', 'latin1')) LOWER_HEX[c] = 1;
 /** A time field read by `time`. */
 const DIGITS = Symbol('digits');
-/** Strings up to this long are looked up in the cache (`interned`). */
+/** Strings up to this long are looked up in the cache (`StringCache`). */
 const MAX_INTERNED = 64;
-const CACHE_SLOTS = 1 << 13;
-const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
-const cacheHashes = new Int32Array(CACHE_SLOTS);
+
+/**
+ * ASCII strings read lately, each the same string object as last time its bytes were read
+ * while it is still here: a line repeats its names, keys, values and trace ids span after
+ * span, and the spans held until their trace ends then share one copy of each.
+ */
+class StringCache {
+  private readonly strings: (string | undefined)[];
+  private readonly hashes: Int32Array;
+
+  constructor(private readonly slots: number) {
+    this.strings = new Array<string | undefined>(slots).fill(undefined);
+    this.hashes = new Int32Array(slots);
+  }
+
+  /** The cached string with bytes [start, end), if any. */
+  get(b: Buffer, start: number, end: number): string | undefined {
+    const hash = hashOf(b, start, end);
+    const slot = hash & (this.slots - 1);
+    const cached = this.strings[slot];
+    if (cached === undefined || this.hashes[slot] !== hash || cached.length !== end - start) return undefined;
+    let i = start;
+    while (i < end && cached.charCodeAt(i - start) === b[i]) i++;
+    return i === end ? cached : undefined;
+  }
+
+  put(b: Buffer, start: number, end: number): string {
+    const text = (b as ScannedBuffer).latin1Slice(start, end);
+    const hash = hashOf(b, start, end);
+    this.strings[hash & (this.slots - 1)] = text;
+    this.hashes[hash & (this.slots - 1)] = hash;
+    return text;
+  }
+}
+
+/** Of the length, the first byte and the last eight: where names, values and ids of one line differ. */
+function hashOf(b: Buffer, start: number, end: number): number {
+  let hash = Math.imul(end - start, 0x9e3779b1) + (b[start] ?? 0);
+  for (let i = Math.max(start + 1, end - 8); i < end; i++) hash = (Math.imul(hash, 31) + b[i]!) | 0;
+  return (hash ^ (hash >>> 15)) | 0;
+}
+
+const textCache = new StringCache(1 << 13);
+const traceIdCache = new StringCache(1 << 12);
 /** Every span's resource until its `resourceSpans` entry is read. */
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 const scanner = new LineScanner();
