@@ -114,7 +114,14 @@ export class QuantileSketch {
   private exact: number[] | null = [];
   /** The exact values sorted, made on the first percentile asked after a change: a report asks several. */
   private sortedExact: Float64Array | null = null;
-  private readonly buckets = new Map<number, number>();
+  /**
+   * Bucket counts, dense by index from `low` around the first value bucketed: one
+   * quantity's values fall in a few hundred neighbouring buckets, where an array is far
+   * cheaper than a map per value. The rare index beyond goes to `farBuckets`.
+   */
+  private nearBuckets: Float64Array | null = null;
+  private low = 0;
+  private readonly farBuckets = new Map<number, number>();
   private zeros = 0;
   private readonly sum: ExactSum = [];
   count = 0;
@@ -139,7 +146,7 @@ export class QuantileSketch {
   state(): SketchState {
     return {
       exact: this.exact === null ? null : [...this.exact],
-      buckets: [...this.buckets],
+      buckets: this.bucketCounts(),
       zeros: this.zeros,
       count: this.count,
       total: [...this.sum],
@@ -161,7 +168,7 @@ export class QuantileSketch {
       for (const v of state.exact) this.addToBuckets(v);
     } else {
       this.zeros += state.zeros;
-      for (const [index, n] of state.buckets) this.buckets.set(index, (this.buckets.get(index) ?? 0) + n);
+      for (const [index, n] of state.buckets) this.addToBucket(index, n);
     }
   }
 
@@ -175,11 +182,19 @@ export class QuantileSketch {
     const rank = Math.round((p / 100) * (this.count - 1));
     if (rank < this.zeros) return 0;
     let seen = this.zeros;
-    for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) {
-      seen += this.buckets.get(index)!;
+    for (const [index, n] of this.bucketCounts().sort((a, b) => a[0] - b[0])) {
+      seen += n;
       if (seen > rank) return (2 * GAMMA ** index) / (GAMMA + 1);
     }
     return NaN;
+  }
+
+  /** Every bucket that holds values, with its count. */
+  private bucketCounts(): Array<[index: number, count: number]> {
+    const counts: Array<[number, number]> = [...this.farBuckets];
+    const near = this.nearBuckets;
+    if (near !== null) for (let i = 0; i < near.length; i++) if (near[i]! > 0) counts.push([this.low + i, near[i]!]);
+    return counts;
   }
 
   private foldExact(): void {
@@ -193,10 +208,22 @@ export class QuantileSketch {
       this.zeros++;
       return;
     }
-    const index = Math.ceil(Math.log(value) / LOG_GAMMA);
-    this.buckets.set(index, (this.buckets.get(index) ?? 0) + 1);
+    this.addToBucket(Math.ceil(Math.log(value) / LOG_GAMMA), 1);
+  }
+
+  private addToBucket(index: number, n: number): void {
+    if (this.nearBuckets === null) {
+      this.nearBuckets = new Float64Array(NEAR_BUCKETS);
+      this.low = index - NEAR_BUCKETS / 2;
+    }
+    const i = index - this.low;
+    if (i >= 0 && i < NEAR_BUCKETS) this.nearBuckets[i]! += n;
+    else this.farBuckets.set(index, (this.farBuckets.get(index) ?? 0) + n);
   }
 }
+
+/** Buckets kept in an array around the first: 2% each, so values within 10^±4.3 of it (8 KB, only for sketches past EXACT_LIMIT). */
+const NEAR_BUCKETS = 1024;
 
 /** Values kept exactly before a sketch switches to buckets. */
 export const EXACT_LIMIT = 10_000;

@@ -40,4 +40,21 @@ describe('QuantileSketch', () => {
     }
     expect(sketch.count).toBe(all.length);
   });
+
+  it('stays within 1% for values far apart (some beyond the buckets kept in an array), and merges into the same answers', () => {
+    const all: number[] = [];
+    // Sub-microsecond and multi-day values around a first value of 1: twelve orders of magnitude.
+    for (let i = 1; i <= EXACT_LIMIT; i++) all.push(1, i * 1e-9, i * 1e6);
+    const whole = new QuantileSketch();
+    for (const v of all) whole.add(v);
+    const [left, right] = [new QuantileSketch(), new QuantileSketch()];
+    all.forEach((v, i) => (i % 2 === 0 ? left : right).add(v));
+    left.merge(right.state());
+    const sorted = sortedNumbers(all);
+    for (const p of [5, 25, 50, 75, 95]) {
+      const exact = percentile(sorted, p);
+      expect(Math.abs(whole.percentile(p) - exact) / exact).toBeLessThan(0.0101);
+      expect(left.percentile(p)).toBe(whole.percentile(p));
+    }
+  });
 });
