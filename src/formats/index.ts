@@ -39,6 +39,11 @@ export interface DecodeOptions {
    */
   lineFilter?: (bytes: Buffer, start: number, end: number) => boolean;
   /**
+   * Spans of the traces this rejects may be left out (never warned about differently): the
+   * byte scanner then passes over their attributes unread. The caller still filters what it is given.
+   */
+  traceFilter?: (traceId: string) => boolean;
+  /**
    * Every line through JSON.parse and the decoders, none through the byte scanner
    * (`scanOtlpJsonLine`): the reference the scanner's tests compare it with.
    */
@@ -294,7 +299,7 @@ export class InputDecoder {
       return;
     }
     if (this.scans) {
-      const spans = scanOtlpJsonLine(bytes, start, end);
+      const spans = scanOtlpJsonLine(bytes, start, end, this.options.traceFilter);
       if (spans !== null) {
         this.tally.lines++;
         this.tally.format ??= 'otlp-json';

@@ -14,16 +14,20 @@ import { intValue, isBlank, isValidId, MAX_VALUE_DEPTH, NO_EVENTS, NO_LINKS, rea
  * key, an escaped key, a span the decoder would warn about or skip — gives `null`, and the
  * caller reads it the ordinary way. So the scanner decides speed, never an answer; the
  * tests hold its spans equal to the decoder's on every fixture and on fuzzed lines.
+ *
+ * `keep` (a trace id test, e.g. `show`'s) leaves out the spans of other traces, and passes
+ * over their attributes unread; everything the decoder could warn about in them is still
+ * checked, so the line is given up exactly when it would be without `keep`.
  */
-export function scanOtlpJsonLine(bytes: Buffer, start: number, end: number): SpanRecord[] | null {
-  scanner.reset(bytes, start, end);
+export function scanOtlpJsonLine(bytes: Buffer, start: number, end: number, keep?: (traceId: string) => boolean): SpanRecord[] | null {
+  scanner.reset(bytes, start, end, keep);
   try {
     return scanner.line();
   } catch (error) {
     if (error === BAIL) return null;
     throw error;
   } finally {
-    scanner.reset(EMPTY, 0, 0);
+    scanner.reset(EMPTY, 0, 0, undefined);
   }
 }
 
@@ -122,10 +126,13 @@ class LineScanner {
   /** Which id fields of the span being read `id` found canonical: flags by field, as `span` numbers them. */
   private hexIds = 0;
 
-  reset(bytes: Buffer, start: number, end: number): void {
+  private keep: ((traceId: string) => boolean) | undefined;
+
+  reset(bytes: Buffer, start: number, end: number, keep: ((traceId: string) => boolean) | undefined): void {
     this.b = bytes as ScannedBuffer;
     this.p = start;
     this.end = end;
+    this.keep = keep;
   }
 
   line(): SpanRecord[] {
@@ -202,12 +209,16 @@ class LineScanner {
       if (seen) throw BAIL;
       seen = true;
       if (this.b[this.p] !== OPEN_ARRAY) this.skip();
-      else if (this.items()) do out.push(this.span());
-      while (this.more());
+      else if (this.items())
+        do {
+          const span = this.span();
+          if (span !== null) out.push(span);
+        } while (this.more());
     }
   }
 
-  private span(): SpanRecord {
+  /** One span, or null when `keep` leaves its trace out. */
+  private span(): SpanRecord | null {
     if (this.b[this.p] !== OPEN_OBJECT) throw BAIL;
     // Each field as the document holds it, camelCase and snake_case apart, as the decoder reads them.
     let traceId: Primitive | undefined = ABSENT;
@@ -228,6 +239,8 @@ class LineScanner {
     let events: readonly SpanEventRecord[] = NO_EVENTS;
     let links: readonly SpanLink[] = NO_LINKS;
     let seen = 0;
+    /** Of a trace `keep` leaves out. */
+    let left = false;
     this.hexIds = 0;
     for (let key = this.enter(SPAN); key !== END; key = this.next(SPAN)) {
       if (key < 0) {
@@ -240,6 +253,8 @@ class LineScanner {
       switch (key) {
         case 0:
           traceId = this.id(32, 0);
+          // A canonical camelCase id is the span's trace id whatever follows.
+          left ||= this.keep !== undefined && typeof traceId === 'string' && (this.hexIds & 1) !== 0 && !this.keep(traceId);
           break;
         case 1:
           trace_id = this.id(32, 1);
@@ -293,7 +308,9 @@ class LineScanner {
           kind = this.primitive();
           break;
         case 13:
-          attributes = this.attributes(0);
+          // Attributes never make the decoder warn: those of a span left out need no reading.
+          if (left) this.skip();
+          else attributes = this.attributes(0);
           break;
         case 14:
           events = this.events();
@@ -328,6 +345,7 @@ class LineScanner {
       if (startNs === null || endNs === null) throw BAIL;
       durationNs = Number(endNs - startNs);
     }
+    if (left || (this.keep !== undefined && !this.keep(traceIdValue))) return null;
     return {
       traceId: traceIdValue,
       spanId: spanIdValue,

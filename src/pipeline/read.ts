@@ -133,11 +133,15 @@ export function traceLineFilter(id: string, short: boolean): (bytes: Buffer, sta
   const digits = (short ? id.slice(16) : id).replace(/^0+/, '') || '0';
   // Hex digits only, so the pattern is literal; `i` covers every mix of cases.
   const hex = new RegExp(digits, 'i');
-  const bytes = Buffer.from(id, 'hex');
-  const base64 = short ? [] : [bytes.toString('base64'), bytes.toString('base64url')];
+  // The longest runs of decimal digits in it are the same in every case: a line without
+  // them cannot hold the id, and searching the bytes for them spares decoding the line.
+  const anchors = (digits.match(/[0-9]+/g) ?? []).sort((a, b) => b.length - a.length).slice(0, 2).map((run) => Buffer.from(run, 'latin1'));
+  const idBytes = Buffer.from(id, 'hex');
+  const base64 = short ? [] : [idBytes.toString('base64'), idBytes.toString('base64url')].map((text) => Buffer.from(text, 'latin1'));
   return (chunk, start, end) => {
-    const line = chunk.toString('utf8', start, end);
-    return hex.test(line) || base64.some((b) => line.includes(b));
+    const line = chunk.subarray(start, end);
+    if (base64.some((b) => line.includes(b))) return true;
+    return anchors.every((anchor) => line.includes(anchor)) && hex.test(line.toString('utf8'));
   };
 }
 

@@ -30,7 +30,7 @@ export async function streamTraces(
   const { traceFilter } = only;
   const warnings: string[] = [];
   const notes: string[] = [];
-  const options = { format: plan.format, strict: plan.strict, lineFilter: only.lineFilter };
+  const options = { format: plan.format, strict: plan.strict, lineFilter: only.lineFilter, traceFilter };
   for (const input of inputs) {
     let spans = 0;
     const decoder = new InputDecoder(input.name, options, (span) => {

@@ -35,15 +35,21 @@ export function visibleLength(s: string): number {
   return displayWidth(s.includes('\u001b') ? s.replace(/\u001b\[[0-9;]*m/g, '') : s);
 }
 
-/** Printable ASCII: one column a character, the usual case, measured without looking at each one. */
-const PLAIN = /^[\u0020-\u007e]*$/;
+/**
+ * Characters one column wide, so a string of only these is as wide as it is long, measured
+ * without string-width looking at each one: printable ASCII, Latin-1 letters and the
+ * middle dot, dashes, quotes, bullets and the ellipsis, the four arrows, the minus sign, and
+ * the box-drawing and block characters of the waterfall (a 30,000-span waterfall spent
+ * two thirds of its time in string-width). A test holds each of them to string-width's answer.
+ */
+export const ONE_COLUMN = /^[\u0020-\u007e\u00b7\u00c0-\u00ff\u2010-\u2027\u2190-\u2193\u2212\u2500-\u259f]*$/;
 
 /**
  * Display width in terminal columns, not UTF-16 units: wide CJK characters and emoji take
  * two, combining marks none (string-width, which follows Unicode's East Asian Width data).
  */
 export function displayWidth(s: string): number {
-  return PLAIN.test(s) ? s.length : stringWidth(s);
+  return ONE_COLUMN.test(s) ? s.length : stringWidth(s);
 }
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
@@ -55,7 +61,7 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 export function cutToWidth(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   const room = Math.max(0, width - 1);
-  if (PLAIN.test(text)) return `${text.slice(0, room)}…`;
+  if (ONE_COLUMN.test(text)) return `${text.slice(0, room)}…`;
   let used = 0;
   let out = '';
   for (const { segment } of graphemes.segment(text)) {

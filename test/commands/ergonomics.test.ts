@@ -3,7 +3,8 @@ import { runCli } from '../helpers/cli.js';
 import { parseCondition, spanMatchesCondition } from '../../src/model/query.js';
 import { linearGlob, linearRegex } from '../../src/model/regex.js';
 import { cleanText } from '../../src/report/sanitize.js';
-import { displayWidth } from '../../src/report/style.js';
+import stringWidth from 'string-width';
+import { displayWidth, ONE_COLUMN } from '../../src/report/style.js';
 import { renderTable } from '../../src/report/table.js';
 import type { Span } from '../../src/model/span.js';
 
@@ -109,6 +110,20 @@ describe('text', () => {
     expect(displayWidth('🚀x')).toBe(3);
     const table = renderTable([{ header: 'NAME' }, { header: 'N', align: 'right' }], [['服务', '1'], ['abcdef', '22']], { color: false, width: 80, tty: false });
     expect(table).toBe('NAME     N\n服务     1\nabcdef  22\n');
+  });
+
+  it('takes a string of one-column characters as wide as it is long only where string-width agrees', () => {
+    const ranges = [[0x20, 0x7e], [0xb7, 0xb7], [0xc0, 0xff], [0x2010, 0x2027], [0x2190, 0x2193], [0x2212, 0x2212], [0x2500, 0x259f]];
+    for (const [from, to] of ranges) {
+      for (let c = from!; c <= to!; c++) {
+        const ch = String.fromCharCode(c);
+        expect(ONE_COLUMN.test(ch), ch).toBe(true);
+        expect(stringWidth(ch), `U+${c.toString(16)}`).toBe(1);
+      }
+    }
+    // Just outside them: wide, zero-width or control characters, which string-width measures.
+    for (const ch of ['\u00ad', '\u2028', '\u2194', '\u25a0', '服', '\u0301']) expect(ONE_COLUMN.test(ch), ch).toBe(false);
+    expect(displayWidth('█▌── café …')).toBe(11);
   });
 
   it('prints 20,000 rows (the table printer is linear)', () => {

@@ -39,7 +39,13 @@ function decoded(line: string | Buffer): { spans: SpanRecord[]; clean: boolean }
 /** The property: the scanner gives up, or gives the decoder's spans for a line the decoder reads without a word. */
 function agrees(line: string | Buffer): boolean {
   const scanned = scan(line);
+  // Leaving some traces out changes which spans come back, never whether the line is taken.
+  const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
+  const keep = (traceId: string): boolean => traceId.endsWith('c') || traceId.endsWith('0');
+  const kept = scanOtlpJsonLine(bytes, 0, bytes.length, keep);
+  expect(kept === null).toBe(scanned === null);
   if (scanned === null) return false;
+  expect(kept).toEqual(scanned.filter((s) => keep(s.traceId)));
   const expected = decoded(line);
   expect(expected, 'the scanner read a line the decoder does not').not.toBeNull();
   expect(expected!.clean, 'the scanner read a line the decoder warns about').toBe(true);
@@ -131,6 +137,20 @@ describe('scanOtlpJsonLine', () => {
     ['a truncated line', line([span()]).slice(0, -2)],
   ])('gives up %s', (_name, text) => {
     expect(scan(text)).toBeNull();
+  });
+
+  it('leaves out the spans of traces it is told to, and still gives up a line for what they hold', () => {
+    const other = '5b8efff798038103d269b633813fc60d';
+    const keepFirst = (traceId: string): boolean => traceId !== other;
+    const text = line([span(), span({ traceId: other, spanId: '1111111111111111', attributes: [{ key: 'big', value: { stringValue: 'x'.repeat(1000) } }] })]);
+    const bytes = Buffer.from(text);
+    expect(scanOtlpJsonLine(bytes, 0, bytes.length, keepFirst)).toEqual(decoded(text)!.spans.slice(0, 1));
+    // The left-out span's bad parent still makes the decoder warn, so the line is still given up.
+    const warned = Buffer.from(line([span(), span({ traceId: other, parentSpanId: 'z!' })]));
+    expect(scanOtlpJsonLine(warned, 0, warned.length, keepFirst)).toBeNull();
+    // And its attributes are still checked to be JSON.
+    const broken = Buffer.from(text.replace('"big","value":{"stringValue":"x', '"big","value":{"stringValue":x'));
+    expect(scanOtlpJsonLine(broken, 0, broken.length, keepFirst)).toBeNull();
   });
 
   it('gives up a line cut at any byte, where JSON.parse fails', () => {
