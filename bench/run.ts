@@ -3,7 +3,8 @@
  * (small lines, the Collector's batches, long traces over many large lines, a change of span
  * density). Each case runs in its own process under /usr/bin/time (wall time and peak RSS);
  * ratios are to the floor measured in the same run on the same file, medians of `--runs`
- * runs. Every command runs with `--jobs 1` beside the threaded read, and the bench checks
+ * runs. Every command runs as a user runs it (the planner choosing the threads) and with
+ * `--jobs 1`, and the bench checks
  * that `find --json` and `analyze --json` give the same answer on every `--jobs` from 1 to 4
  * (exit code 1 if not). Results are printed as a table and appended to
  * bench/results/history.jsonl.
@@ -30,7 +31,6 @@ const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const runs = Number(option('runs', quick ? '1' : '3'));
 const shapes = option('shapes', SHAPES.join(',')).split(',') as Shape[];
 const cli = option('cli', 'bin/tracectl.js');
-const threads = Math.min(cpus().length, 4);
 /** Spans per shape at full size (small-lines: demo traces, about 11.6 spans each). */
 const FULL: Record<Shape, number> = { 'small-lines': 80_000, collector: 880_000, 'long-traces': 600_000, 'density-change': 249_000 };
 const size = (shape: Shape): number => Math.round(FULL[shape] / (quick ? 20 : 1));
@@ -81,6 +81,7 @@ async function dataFile(shape: Shape): Promise<string> {
 
 const tracectl = (...rest: string[]): string[] => ['node', cli, ...rest];
 const json = (rest: string[]): string => execFileSync('node', [cli, ...rest], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
+const run = (rest: string[]): { stderr: string } => spawnSync('node', [cli, ...rest], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
 
 /** A trace id from the middle of the slowest list, for `show`. */
 function someTraceId(path: string): string {
@@ -94,8 +95,11 @@ for (const shape of shapes) {
   const floor = measure(shape, 'floor: read lines + JSON.parse', ['node', 'bench/floor.mjs', file], null);
   floor.ratio = 1;
   results.push(floor);
+  // The default read, as a user runs it: the planner picks the threads (or one) by itself.
+  const blocks = /read in (\d+) blocks/.exec(run(['find', '--slow', '1', '--verbose', file]).stderr)?.[1];
+  const chosen = blocks === undefined ? 'default: 1 thread' : `default: ${blocks} threads`;
   for (const command of [['find', '--slow', '10'], ['analyze'], ['insights']]) {
-    results.push(measure(shape, `${command.join(' ')} (${threads} threads)`, tracectl(...command, '--jobs', String(threads), file), floor.wallMs));
+    results.push(measure(shape, `${command.join(' ')} (${chosen})`, tracectl(...command, file), floor.wallMs));
     results.push(measure(shape, `${command.join(' ')} --jobs 1`, tracectl(...command, '--jobs', '1', file), floor.wallMs));
   }
   results.push(measure(shape, 'show <id>', tracectl('show', someTraceId(file), file), floor.wallMs));
