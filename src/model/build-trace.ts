@@ -34,7 +34,7 @@ export function buildTraces(records: Iterable<SpanRecord>): Trace[] {
  */
 type SpanDraft = { -readonly [K in keyof Span]: Span[K] };
 
-/** A record whose span id it shares with another, while pass 2 sorts them out. */
+/** A record of a trace in which span ids repeat, while pass 2 sorts them out. */
 interface Draft {
   record: SpanRecord;
   spanId: string;
