@@ -66,7 +66,7 @@ export function addCommonOptions(cmd: Command, kind: ReadKind = 'search'): Comma
     .option('--width <columns>', `fit text output to this many columns, piped too (also COLUMNS; default: the terminal's width, or ${PIPED_WIDTH} whole-valued when piped)`, (text: string) => String(countOption('--width', text, MAX_WIDTH)))
     .option('-v, --verbose', 'say which inputs and formats were read, and each backend request; stack traces on errors')
     .option('--window <spans>', `files: a trace is complete once this many spans have been read after its last one (default ${DEFAULT_WINDOW_SPANS}; "all" holds every trace until the end)`)
-    .option('--jobs <n>', 'files: threads that read a large JSON-lines input in parallel (default: one per core, up to 4, from 32 MiB of input; 1 reads in one thread)')
+    .option('--jobs <n>', 'files: threads that read a large JSON-lines input in parallel (default: one per core, up to 4, from 192 MiB of input; 1 reads in one thread)')
     .addOption(backendOption(`--backend <kind:url>`, `read traces from a backend: ${backendKinds.join(', ')} (also TRACECTL_BACKEND), e.g. tempo:http://localhost:3200`))
     .addOption(backendOption('--context <name>', 'read from this named backend of the config file (also TRACECTL_CONTEXT; tracectl config list)'))
     .addOption(backendOption('--ui-url <url>', "the backend's web UI, for trace links: Grafana for Tempo (also TRACECTL_UI_URL; default: the backend's own address for Jaeger and Zipkin)"))

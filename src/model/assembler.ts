@@ -21,6 +21,8 @@ export function completionReach(window: number): number {
 
 interface Pending {
   traceId: string;
+  /** `hashId(traceId)`, made once per trace. */
+  hash: number;
   records: SpanRecord[];
   /** Value of `seen` when the trace received its first span here. */
   firstSeen: number;
@@ -85,9 +87,10 @@ export class TraceAssembler {
       entry = undefined;
     }
     if (entry === undefined) {
-      const late = this.handedOn(record.traceId);
+      const hash = hashId(record.traceId);
+      const late = this.completed.has(hash);
       if (late) this.lateSpans++;
-      entry = { traceId: record.traceId, records: [], firstSeen: this.seen, lastSeen: this.seen, first: !late };
+      entry = { traceId: record.traceId, hash, records: [], firstSeen: this.seen, lastSeen: this.seen, first: !late };
       this.pending.set(record.traceId, entry);
     }
     // One id string per trace held, not one per span: the window holds many spans.
@@ -168,7 +171,7 @@ export class TraceAssembler {
   }
 
   private complete(traceId: string, entry: Pending): void {
-    const hash = hashId(traceId);
+    const { hash } = entry;
     this.completed.add(hash);
     if (entry.first && this.held?.holds(traceId, entry.firstSeen)) return this.held.onHeld(traceId, entry.records, entry.firstSeen);
     if (entry.first && this.held !== undefined) this.started.push(hash);

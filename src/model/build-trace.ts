@@ -28,15 +28,19 @@ export function buildTraces(records: Iterable<SpanRecord>): Trace[] {
   return [...byTrace].map(([traceId, group]) => buildTrace(traceId, group));
 }
 
-/** A span while the builder works on it: mutable, with times as numbers of ms from a provisional origin. */
+/**
+ * A span while the builder works on it: the span it becomes, its times still on a provisional
+ * axis (ms from the earliest record start, each event at its offset from its span's start).
+ */
+type SpanDraft = { -readonly [K in keyof Span]: Span[K] };
+
+/** A record of a trace in which span ids repeat, while pass 2 sorts them out. */
 interface Draft {
   record: SpanRecord;
   spanId: string;
   parentSpanId: string | null;
   startMs: Ms;
   durationMs: Ms;
-  /** Clock-skew shift applied to the span and its events. */
-  shiftMs: Ms;
 }
 
 export function buildTrace(traceId: string, records: readonly SpanRecord[]): Trace {
@@ -48,80 +52,143 @@ export function buildTrace(traceId: string, records: readonly SpanRecord[]): Tra
   let provisionalOrigin = records[0]?.startNs ?? 0n;
   for (const r of records) if (r.startNs < provisionalOrigin) provisionalOrigin = r.startNs;
 
-  const drafts = records.map((record): Draft => {
-    let durationNs = record.durationNs;
-    // NaN and Infinity too: no decoder should hand them over, but one that did would make
-    // every time on the trace's axis NaN.
-    if (!(durationNs >= 0 && durationNs !== Infinity)) {
-      warn('negative-duration', record.spanId, `span ${record.spanId} "${record.name}" had duration ${durationNs}ns; set to 0`);
-      durationNs = 0;
-    }
-    return {
-      record,
-      spanId: record.spanId,
-      parentSpanId: record.parentSpanId,
-      startMs: Number(record.startNs - provisionalOrigin) / 1e6,
-      durationMs: durationNs / 1e6,
-      shiftMs: 0,
-    };
-  });
-
-  const unique = dedupeSpanIds(drafts, warn);
-  const byId = new Map(unique.map((d) => [d.spanId, d]));
-  repairParents(unique, byId, warn);
-  let { rootDrafts, childDrafts } = linkTree(unique);
-  // A parent cycle leaves its spans unreachable from every root; only then look for it.
-  if (countReachable(rootDrafts, childDrafts) < unique.length) {
-    breakCycles(unique, byId, warn);
-    ({ rootDrafts, childDrafts } = linkTree(unique));
+  // The common trace has unique span ids: each record becomes its span at once, and the map
+  // that finds that out is the trace's own `byId`.
+  let spans: SpanDraft[] = [];
+  let byId = new Map<string, SpanDraft>();
+  for (const record of records) {
+    const span = newSpan(traceId, record, record.spanId, record.parentSpanId, Number(record.startNs - provisionalOrigin) / 1e6, clampedDurationMs(record, warn));
+    spans.push(span);
+    byId.set(span.spanId, span);
+  }
+  /** The record each span came from, by position in `spans`. */
+  let sources = records;
+  if (byId.size < spans.length) {
+    const drafts = spans.map((s, i): Draft => ({ record: records[i]!, spanId: s.spanId, parentSpanId: s.parentSpanId, startMs: s.startMs, durationMs: s.durationMs }));
+    const unique = dedupeSpanIds(drafts, warn);
+    spans = unique.map((d) => newSpan(traceId, d.record, d.spanId, d.parentSpanId, d.startMs, d.durationMs));
+    sources = unique.map((d) => d.record);
+    byId = new Map(spans.map((s) => [s.spanId, s]));
   }
 
-  const byStart = (a: Draft, b: Draft): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
-  for (const list of childDrafts.values()) list.sort(byStart);
+  let tree = linkTree(spans, sources, byId, warn);
+  // A parent cycle leaves its spans unreachable from every root; only then look for it.
+  if (sortTree(tree) < spans.length) {
+    breakCycles(spans, byId, warn);
+    tree = linkTree(spans, sources, byId, warn);
+    sortTree(tree);
+  }
+  const { roots, children, namedParent } = tree;
   // The real root (parentless in the data) before orphans, then by start.
-  rootDrafts.sort((a, b) => Number(a.record.parentSpanId !== null) - Number(b.record.parentSpanId !== null) || byStart(a, b));
+  if (roots.length > 1) roots.sort((a, b) => Number(namedParent?.has(a) ?? false) - Number(namedParent?.has(b) ?? false) || byStart(a, b));
 
-  adjustClockSkew(rootDrafts, childDrafts, warn);
-  // Skew shifts may reorder siblings.
-  for (const list of childDrafts.values()) list.sort(byStart);
-
-  return assemble(traceId, provisionalOrigin, rootDrafts, childDrafts, warnings);
+  adjustClockSkew(roots, children, warn);
+  return assemble(traceId, provisionalOrigin, spans, tree, byId, warnings);
 }
 
 type Warn = (kind: TraceWarning['kind'], spanId: string, message: string) => void;
 
-function linkTree(drafts: readonly Draft[]): { rootDrafts: Draft[]; childDrafts: Map<string, Draft[]> } {
-  const childDrafts = new Map<string, Draft[]>();
-  const rootDrafts: Draft[] = [];
-  for (const d of drafts) {
-    if (d.parentSpanId === null) rootDrafts.push(d);
-    else {
-      const siblings = childDrafts.get(d.parentSpanId);
-      if (siblings) siblings.push(d);
-      else childDrafts.set(d.parentSpanId, [d]);
+/** Pass 1: a negative (or NaN, or infinite) duration is clamped to 0. */
+function clampedDurationMs(record: SpanRecord, warn: Warn): Ms {
+  let durationNs = record.durationNs;
+  // NaN and Infinity too: no decoder should hand them over, but one that did would make
+  // every time on the trace's axis NaN.
+  if (!(durationNs >= 0 && durationNs !== Infinity)) {
+    warn('negative-duration', record.spanId, `span ${record.spanId} "${record.name}" had duration ${durationNs}ns; set to 0`);
+    durationNs = 0;
+  }
+  return durationNs / 1e6;
+}
+
+const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+
+function newSpan(traceId: string, r: SpanRecord, spanId: string, parentSpanId: string | null, startMs: Ms, durationMs: Ms): SpanDraft {
+  return {
+    traceId,
+    spanId,
+    parentSpanId,
+    followsFrom: r.followsFrom,
+    name: r.name,
+    service: r.service,
+    kind: r.kind,
+    startMs,
+    durationMs,
+    status: r.status,
+    statusMessage: r.statusMessage,
+    attributes: r.attributes,
+    resource: r.resource,
+    // Offsets from the span's start until `assemble` knows where the span ends up.
+    events: r.events.length === 0 ? NO_EVENTS : r.events.map((e) => ({ name: e.name, timeMs: Number(e.timeNs - r.startNs) / 1e6, attributes: e.attributes })),
+    links: r.links,
+    depth: 0,
+  };
+}
+
+const byStart = (a: SpanDraft, b: SpanDraft): number => a.startMs - b.startMs || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
+
+interface Tree {
+  roots: SpanDraft[];
+  children: Map<string, SpanDraft[]>;
+  /** Roots whose record named a parent (orphans, self-parents, cut cycles); null when none did. */
+  namedParent: Set<SpanDraft> | null;
+}
+
+/**
+ * Pass 3 (self-parents and parents that are not in the trace become roots), and the tree
+ * of what is left. `sources[i]` is the record `spans[i]` came from.
+ */
+function linkTree(spans: readonly SpanDraft[], sources: readonly SpanRecord[], byId: ReadonlyMap<string, SpanDraft>, warn: Warn): Tree {
+  const children = new Map<string, SpanDraft[]>();
+  const roots: SpanDraft[] = [];
+  let namedParent: Set<SpanDraft> | null = null;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    let parent = span.parentSpanId;
+    if (parent === span.spanId) {
+      warn('self-parent', span.spanId, `span ${span.spanId} "${span.name}" named itself as parent; treated as a root`);
+      span.parentSpanId = parent = null;
+    } else if (parent !== null && !byId.has(parent)) {
+      warn('orphan', span.spanId, `span ${span.spanId} "${span.name}" has parent ${parent}, which is not in the trace; shown as a root`);
+      span.parentSpanId = parent = null;
+    }
+    if (parent === null) {
+      roots.push(span);
+      if (sources[i]!.parentSpanId !== null) (namedParent ??= new Set()).add(span);
+    } else {
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(span);
+      else children.set(parent, [span]);
     }
   }
-  return { rootDrafts, childDrafts };
+  return { roots, children, namedParent };
 }
 
-function countReachable(roots: readonly Draft[], children: ReadonlyMap<string, readonly Draft[]>): number {
-  let count = 0;
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    count++;
-    const kids = children.get(d.spanId);
-    if (kids) for (const k of kids) stack.push(k);
+/**
+ * Stacks the walks down a tree reuse, one trace after another (building is synchronous), so
+ * a trace costs no stack of its own. Emptied after each walk, holding no span past it.
+ */
+const walk: SpanDraft[] = [];
+const walkNumbers: number[] = [];
+const walkParents: (SpanDraft | null)[] = [];
+
+/** Sorts every child list reached from the roots by start; returns how many spans it reached. */
+function sortTree({ roots, children }: Tree): number {
+  walk.length = 0;
+  for (const root of roots) walk.push(root);
+  let reached = 0;
+  while (walk.length > 0) {
+    const span = walk.pop()!;
+    reached++;
+    const kids = children.get(span.spanId);
+    if (kids === undefined) continue;
+    if (kids.length > 1) kids.sort(byStart);
+    for (const kid of kids) walk.push(kid);
   }
-  return count;
+  return reached;
 }
 
-/** Pass 2: every span id unique within the trace. */
+/** Pass 2, for a trace in which some span ids repeat: every span id unique within the trace. */
 function dedupeSpanIds(drafts: Draft[], warn: Warn): Draft[] {
-  // The common case, every id unique, costs one Set and nothing per span beyond it.
-  const ids = new Set<string>();
-  for (const d of drafts) ids.add(d.spanId);
-  if (ids.size === drafts.length) return drafts;
   const groups = new Map<string, Draft[]>();
   for (const d of drafts) {
     const group = groups.get(d.spanId);
@@ -353,26 +420,12 @@ class FreshSpanIds {
   }
 }
 
-/** Pass 3: self-parents and parents that are not in the trace become roots. */
-function repairParents(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): void {
-  for (const d of drafts) {
-    if (d.parentSpanId === null) continue;
-    if (d.parentSpanId === d.spanId) {
-      warn('self-parent', d.spanId, `span ${d.spanId} "${d.record.name}" named itself as parent; treated as a root`);
-      d.parentSpanId = null;
-    } else if (!byId.has(d.parentSpanId)) {
-      warn('orphan', d.spanId, `span ${d.spanId} "${d.record.name}" has parent ${d.parentSpanId}, which is not in the trace; shown as a root`);
-      d.parentSpanId = null;
-    }
-  }
-}
-
 /** Pass 4: parent chains that loop are cut at their earliest-starting span, which becomes a root. */
-function breakCycles(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): void {
+function breakCycles(spans: readonly SpanDraft[], byId: ReadonlyMap<string, SpanDraft>, warn: Warn): void {
   const state = new Map<string, 'walking' | 'done'>();
-  for (const start of drafts) {
-    const path: Draft[] = [];
-    let cur: Draft | undefined = start;
+  for (const start of spans) {
+    const path: SpanDraft[] = [];
+    let cur: SpanDraft | undefined = start;
     while (cur && !state.has(cur.spanId)) {
       state.set(cur.spanId, 'walking');
       path.push(cur);
@@ -381,7 +434,7 @@ function breakCycles(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): voi
     if (cur && state.get(cur.spanId) === 'walking') {
       const cycle = path.slice(path.indexOf(cur));
       const cut = cycle.reduce((a, b) => (b.startMs < a.startMs ? b : a));
-      warn('parent-cycle', cut.spanId, `spans ${cycle.map((d) => d.spanId).join(' → ')} were each other's parents; "${cut.record.name}" is shown as a root`);
+      warn('parent-cycle', cut.spanId, `spans ${cycle.map((d) => d.spanId).join(' → ')} were each other's parents; "${cut.name}" is shown as a root`);
       cut.parentSpanId = null;
     }
     for (const d of path) state.set(d.spanId, 'done');
@@ -393,43 +446,55 @@ function breakCycles(drafts: Draft[], byId: Map<string, Draft>, warn: Warn): voi
  * does not fit inside its parent is shifted so it does, splitting the spare time evenly
  * between request and response latency; the rest of that service's subtree moves with it.
  * Only synchronous calls are adjusted: a consumer or a follows-from span may rightly run
- * outside its parent.
+ * outside its parent. A child list of which a span moved is sorted by start again.
  */
-function adjustClockSkew(roots: Draft[], children: Map<string, Draft[]>, warn: Warn): void {
-  const stack: Draft[] = [...roots];
-  while (stack.length > 0) {
-    const parent = stack.pop()!;
-    for (const child of children.get(parent.spanId) ?? []) {
+function adjustClockSkew(roots: readonly SpanDraft[], children: ReadonlyMap<string, SpanDraft[]>, warn: Warn): void {
+  // Each span with the shift applied to it, which its same-service children inherit.
+  walk.length = 0;
+  walkNumbers.length = 0;
+  for (const root of roots) {
+    walk.push(root);
+    walkNumbers.push(0);
+  }
+  while (walk.length > 0) {
+    const parent = walk.pop()!;
+    const parentShift = walkNumbers.pop()!;
+    const kids = children.get(parent.spanId);
+    if (kids === undefined) continue;
+    let moved = false;
+    for (const child of kids) {
+      let shift: Ms;
       if (isSkewCandidate(parent, child)) {
-        child.shiftMs = skewOf(parent, child);
-        if (child.shiftMs !== 0) {
+        shift = skewOf(parent, child);
+        if (shift !== 0) {
           warn(
             'clock-skew',
             child.spanId,
-            `span ${child.spanId} "${child.record.name}" (${child.record.service}) did not fit inside its parent "${parent.record.name}" (${parent.record.service}); shifted ${formatShift(child.shiftMs)} for clock skew`,
+            `span ${child.spanId} "${child.name}" (${child.service}) did not fit inside its parent "${parent.name}" (${parent.service}); shifted ${formatShift(shift)} for clock skew`,
           );
         }
       } else {
         // Same process: same clock as the parent. Another process reached asynchronously: its own clock, left as it is.
-        child.shiftMs = child.record.service === parent.record.service ? parent.shiftMs : 0;
+        shift = child.service === parent.service ? parentShift : 0;
       }
-      child.startMs += child.shiftMs;
-      stack.push(child);
+      if (shift !== 0) {
+        child.startMs += shift;
+        moved = true;
+      }
+      walk.push(child);
+      walkNumbers.push(shift);
     }
+    // Sorted after the walk took its order: each child's shift depends only on its parent.
+    if (moved && kids.length > 1) kids.sort(byStart);
   }
 }
 
-function isSkewCandidate(parent: Draft, child: Draft): boolean {
-  return (
-    child.record.service !== parent.record.service &&
-    !child.record.followsFrom &&
-    child.record.kind !== 'consumer' &&
-    parent.record.kind !== 'producer'
-  );
+function isSkewCandidate(parent: SpanDraft, child: SpanDraft): boolean {
+  return child.service !== parent.service && !child.followsFrom && child.kind !== 'consumer' && parent.kind !== 'producer';
 }
 
 /** How far to move `child` (still at its own clock) so it fits inside the already-adjusted `parent`. */
-function skewOf(parent: Draft, child: Draft): Ms {
+function skewOf(parent: SpanDraft, child: SpanDraft): Ms {
   const parentEnd = parent.startMs + parent.durationMs;
   const childEnd = child.startMs + child.durationMs;
   // A duration of 0 is one the producer did not write (Zipkin without `duration`): it says
@@ -451,19 +516,12 @@ function formatShift(ms: Ms): string {
   return `${ms >= 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
 }
 
-const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+const NO_ASYNC_SPANS: ReadonlySet<string> = new Set();
 
 /** Final step: the trace origin, tree order, depths, async followers and the trace duration. */
-function assemble(
-  traceId: string,
-  provisionalOrigin: bigint,
-  rootDrafts: Draft[],
-  childDrafts: Map<string, Draft[]>,
-  warnings: TraceWarning[],
-): Trace {
+function assemble(traceId: string, provisionalOrigin: bigint, all: readonly SpanDraft[], { roots, children }: Tree, byId: ReadonlyMap<string, Span>, warnings: TraceWarning[]): Trace {
   let minStart = Infinity;
-  for (const d of rootDrafts) minStart = Math.min(minStart, d.startMs);
-  for (const list of childDrafts.values()) for (const d of list) minStart = Math.min(minStart, d.startMs);
+  for (const s of all) minStart = Math.min(minStart, s.startMs);
   if (!Number.isFinite(minStart)) minStart = 0;
   // Skew corrections can move a span before the provisional origin; rebase on whole nanoseconds.
   const rebaseNs = BigInt(Math.round(minStart * 1e6));
@@ -471,85 +529,49 @@ function assemble(
   const rebaseMs = Number(rebaseNs) / 1e6;
 
   const spans: Span[] = [];
-  const byId = new Map<string, Span>();
-  const children = new Map<string, Span[]>();
-  const roots: Span[] = [];
-  const asyncSpanIds = new Set<string>();
-
-  // Depth-first in tree order, children pushed in reverse so they pop by start time.
-  // Three parallel stacks rather than an object per span: this runs for every span read.
-  const drafts: Draft[] = [];
-  const depths: number[] = [];
-  const parents: (Span | null)[] = [];
-  for (let i = rootDrafts.length - 1; i >= 0; i--) {
-    drafts.push(rootDrafts[i]!);
-    depths.push(0);
-    parents.push(null);
-  }
-  while (drafts.length > 0) {
-    const draft = drafts.pop()!;
-    const depth = depths.pop()!;
-    const parent = parents.pop()!;
-    const span = toSpan(draft, depth, rebaseMs, traceId);
-    spans.push(span);
-    byId.set(span.spanId, span);
-    if (parent) {
-      const siblings = children.get(parent.spanId);
-      if (siblings) siblings.push(span);
-      else children.set(parent.spanId, [span]);
-      const followerOfEndedProducer = span.kind === 'consumer' && span.startMs >= parent.startMs + parent.durationMs;
-      if (asyncSpanIds.has(parent.spanId) || span.followsFrom || followerOfEndedProducer) asyncSpanIds.add(span.spanId);
-    } else {
-      roots.push(span);
-    }
-    const kids = childDrafts.get(draft.spanId);
-    if (kids) {
-      for (let i = kids.length - 1; i >= 0; i--) {
-        drafts.push(kids[i]!);
-        depths.push(depth + 1);
-        parents.push(span);
-      }
-    }
-  }
-
+  let asyncSpanIds: Set<string> | null = null;
   let start = Infinity;
   let end = -Infinity;
-  for (const s of spans) {
-    if (asyncSpanIds.has(s.spanId)) continue;
-    start = Math.min(start, s.startMs);
-    end = Math.max(end, s.startMs + s.durationMs);
+  // Depth-first in tree order, children pushed in reverse so they pop by start time.
+  walk.length = 0;
+  walkNumbers.length = 0;
+  walkParents.length = 0;
+  for (let i = roots.length - 1; i >= 0; i--) {
+    walk.push(roots[i]!);
+    walkNumbers.push(0);
+    walkParents.push(null);
+  }
+  while (walk.length > 0) {
+    const span = walk.pop()!;
+    const depth = walkNumbers.pop()!;
+    const parent = walkParents.pop()!;
+    const provisionalStart = span.startMs;
+    // The origin is rounded to whole nanoseconds, so the earliest span may land up to half
+    // a nanosecond before it; offsets are never negative (span.ts).
+    span.startMs = Math.max(0, provisionalStart - rebaseMs);
+    span.depth = depth;
+    for (const e of span.events) e.timeMs = e.timeMs + provisionalStart - rebaseMs;
+    spans.push(span);
+    const isAsync =
+      parent !== null &&
+      ((asyncSpanIds?.has(parent.spanId) ?? false) || span.followsFrom || (span.kind === 'consumer' && span.startMs >= parent.startMs + parent.durationMs));
+    if (isAsync) (asyncSpanIds ??= new Set()).add(span.spanId);
+    else {
+      start = Math.min(start, span.startMs);
+      end = Math.max(end, span.startMs + span.durationMs);
+    }
+    const kids = children.get(span.spanId);
+    if (kids) {
+      for (let i = kids.length - 1; i >= 0; i--) {
+        walk.push(kids[i]!);
+        walkNumbers.push(depth + 1);
+        walkParents.push(span);
+      }
+    }
   }
   if (!Number.isFinite(start)) {
     start = 0;
     end = 0;
   }
-  return { traceId, originNs, spans, roots, byId, children, asyncSpanIds, startMs: start, durationMs: end - start, warnings };
-}
-
-function toSpan(d: Draft, depth: number, rebaseMs: Ms, traceId: string): Span {
-  const r = d.record;
-  return {
-    traceId,
-    spanId: d.spanId,
-    parentSpanId: d.parentSpanId,
-    followsFrom: r.followsFrom,
-    name: r.name,
-    service: r.service,
-    kind: r.kind,
-    // The origin is rounded to whole nanoseconds, so the earliest span may land up to half
-    // a nanosecond before it; offsets are never negative (span.ts).
-    startMs: Math.max(0, d.startMs - rebaseMs),
-    durationMs: d.durationMs,
-    status: r.status,
-    statusMessage: r.statusMessage,
-    attributes: r.attributes,
-    resource: r.resource,
-    events: r.events.length === 0 ? NO_EVENTS : r.events.map((e) => ({
-      name: e.name,
-      timeMs: Number(e.timeNs - r.startNs) / 1e6 + d.startMs - rebaseMs,
-      attributes: e.attributes,
-    })),
-    links: r.links,
-    depth,
-  };
+  return { traceId, originNs, spans, roots, byId, children, asyncSpanIds: asyncSpanIds ?? NO_ASYNC_SPANS, startMs: start, durationMs: end - start, warnings };
 }

@@ -13,8 +13,13 @@ import type { ReadPlan, ReadReport } from './plan.js';
 import { inputNote, lateSpansWarning } from './stream.js';
 import { pushAll } from '../model/arrays.js';
 
-/** Below this much input, starting threads costs more than it saves (unless `--jobs` asks). */
-export const PARALLEL_MIN_BYTES = 32 * 2 ** 20;
+/**
+ * Without `--jobs`, the least a block is given a thread for: starting a worker, its scan back
+ * and the traces handed across cost about what reading this much in one thread does. Measured
+ * on 2 cores on the four bench shapes: at 42–96 MB two threads were slower than one on every
+ * shape (the Collector shape at 83 MB: 2.07 s against 1.51 s), at 210–640 MB faster.
+ */
+export const PARALLEL_MIN_BLOCK_BYTES = 96 * 2 ** 20;
 /** Threads used when `--jobs` is not given: one per core, up to this many. */
 const MAX_DEFAULT_JOBS = 4;
 /** The first line of a JSON-lines file is looked for this far. */
@@ -27,7 +32,7 @@ export type BlockRunner = (task: BlockTask, links: BlockLinks) => { done: Promis
  * Reads the files in blocks on several threads, each running the analysis over its block,
  * and merges their states into `accumulator`. False, having read nothing, when the input is
  * not worth splitting or cannot be split: one block, stdin, gzip, JSON documents or protobuf
- * (which are decoded whole), or inputs smaller than PARALLEL_MIN_BYTES without `--jobs`.
+ * (which are decoded whole), or, without `--jobs`, inputs too small for two blocks worth a thread each.
  */
 export async function readInParallel(
   plan: ReadPlan,
@@ -39,7 +44,7 @@ export async function readInParallel(
   const jobs = plan.jobs ?? Math.min(availableParallelism(), MAX_DEFAULT_JOBS);
   // Protobuf is decoded whole; forced, it must not be taken for JSON lines.
   if (runBlock === null || jobs < 2 || !Number.isFinite(plan.window) || plan.format === 'otlp-proto' || plan.backend !== null) return null;
-  const blocks = await planBlocks(inputs, jobs, plan.jobs === undefined ? PARALLEL_MIN_BYTES : 0, plan.window);
+  const blocks = await planBlocks(inputs, jobs, plan.jobs === undefined ? PARALLEL_MIN_BLOCK_BYTES : 0, plan.window);
   if (blocks === null) return null;
   return readBlocks(plan, inputs, blocks, analysis, accumulator, runBlock);
 }
@@ -108,10 +113,12 @@ const SCAN_COST = 1 / 7;
  * Splits the inputs, taken one after another, into `jobs` blocks, each boundary moved on to
  * the start of a line. Every block but the first also scans the bytes before it for trace
  * ids (`traceIdsBefore`, as far as `window` spans reach), so the first is made larger by
- * what that costs the others, and all end together. Null unless every input is a plain
- * JSON-lines file and they hold at least `minBytes` together.
+ * what that costs the others, and all end together. With `minBlockBytes` (when `--jobs` did
+ * not ask), fewer blocks than `jobs` when each would hold less than that or than the stretch
+ * the next block scans back over. Null unless every input is a plain JSON-lines file and there
+ * are two blocks to make.
  */
-export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBytes: number, window = 0): Promise<FilePart[][] | null> {
+export async function planBlocks(inputs: readonly InputSource[], jobs: number, minBlockBytes: number, window = 0): Promise<FilePart[][] | null> {
   const files: { input: number; path: string; name: string; size: number }[] = [];
   for (const [input, source] of inputs.entries()) {
     // Stdin, a named pipe or a device can be read only once, and has no size to cut.
@@ -119,10 +126,14 @@ export async function planBlocks(inputs: readonly InputSource[], jobs: number, m
     files.push({ input, path: source.path, name: source.name, size: source.size });
   }
   const total = files.reduce((n, f) => n + f.size, 0);
-  if (total < minBytes || total === 0) return null;
+  if (total < 2 * minBlockBytes || total === 0) return null;
   for (const file of files) if (!(await startsJsonLines(file.path, file.name, file.size))) return null;
 
   const scanned = window === 0 ? 0 : await scanBytes(window, { ...files[0]!, start: 0, end: files[0]!.size });
+  // A block no larger than the stretch the next one scans back over hands that one's traces
+  // to it nearly all (the file of spans 90k apart in issue 18: two threads took 1.4× one).
+  if (minBlockBytes > 0) jobs = Math.min(jobs, Math.floor(total / Math.max(minBlockBytes, scanned)));
+  if (jobs < 2) return null;
   const scan = Math.min(total / jobs / 2, scanned * SCAN_COST);
   const first = (total + (jobs - 1) * scan) / jobs;
   // Boundaries as [file, offset] positions, each at the start of a line.
@@ -196,10 +207,11 @@ async function nextLineStart(file: { path: string; name: string; size: number },
 
 /**
  * A worker's space for new objects (V8's default is 48 MB, in every thread). Parsing makes
- * much short-lived garbage: on the bench file 8 MB cost a quarter more CPU in collections,
- * and 48 MB about 100 MB more peak memory than 16 across two threads.
+ * much short-lived garbage: on the Collector-shaped bench file, two threads took 3.66 s and
+ * 6.6 s of CPU with 16 MB, 3.27 s and 6.0 s with 32 MB (peak memory 420 and 463 MB, one
+ * thread 3.9 s); 48 MB gained nothing more there and little on the other shapes.
  */
-const YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = 32;
 
 /**
  * How far V8 lets a heap grow past what the last full collection kept before collecting

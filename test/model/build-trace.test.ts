@@ -110,6 +110,23 @@ describe('buildTrace', () => {
     expect(t.warnings[0]!.message).toContain('+72ms');
   });
 
+  it('orders siblings by where a skew shift put them, and moves events with their span', () => {
+    // s (backend, -40..-20) starts before its gateway parent (0..100): shifted by 80 ms to
+    // 40..60, which puts it after its sibling a (30..40). Its event, 5 ms in, moves with it.
+    const [root, a, s] = records([
+      { id: 'r', start: 0, dur: 100, service: 'gateway', kind: 'client', name: 'root' },
+      { id: 'a', parent: 'r', start: 30, dur: 10, service: 'gateway', name: 'a' },
+      { id: 's', parent: 'r', start: -40, dur: 20, service: 'backend', kind: 'server', name: 's' },
+    ]);
+    const event = { name: 'retry', timeNs: s!.startNs + 5_000_000n, attributes: {} };
+    const t = buildTrace(TRACE, [root!, a!, { ...s!, events: [event] }]);
+    expect(dump(t)).toBe(['gateway root [+0 100]', '  gateway a [+30 10]', '  backend s [+40 20]'].join('\n'));
+    expect(t.children.get(sid('r'))!.map((k) => k.name)).toEqual(['a', 's']);
+    expect(t.byId.get(sid('s'))!.events.map((e) => e.timeMs)).toEqual([45]);
+    expect(t.originNs).toBe(BASE_NS);
+    expect(t.warnings.map((w) => w.kind)).toEqual(['clock-skew']);
+  });
+
   it('keeps every time as written when the client has no duration (issue 12 item 3)', () => {
     // gateway client c: +10, no duration (0)   |c
     // backend server s: +115..+135               .          |--s--|

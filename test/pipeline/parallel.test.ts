@@ -79,6 +79,19 @@ describe('planBlocks', () => {
     expect(await planBlocks(await expandSources([DEMO], io), 2, 1 << 30)).toBeNull();
   });
 
+  it('unasked, makes no block smaller than the least worth a thread or than the stretch the next one scans back over', async () => {
+    const inputs = await expandSources([DEMO], quietIo());
+    const size = readFileSync(join(REPO_ROOT, DEMO)).length;
+    // Room for two blocks of half the file, not three.
+    expect(await planBlocks(inputs, 3, Math.floor(size / 2), 0)).toHaveLength(2);
+    expect(await planBlocks(inputs, 3, Math.floor(size / 2) + 1, 0)).toBeNull();
+    // Twice a window of 100,000 spans reaches back over the whole demo file: a second block would hand its traces to the first.
+    expect(await planBlocks(inputs, 2, 1, DEFAULT_WINDOW_SPANS)).toBeNull();
+    expect(await planBlocks(inputs, 2, 1, 10)).toHaveLength(2);
+    // Asked (`--jobs`), it splits all the same.
+    expect(await planBlocks(inputs, 2, 0, DEFAULT_WINDOW_SPANS)).toHaveLength(2);
+  });
+
   it('declines a named pipe without opening it (it could be read only once)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tracectl-parallel-'));
     const fifo = join(dir, 'spans.jsonl');
