@@ -20,6 +20,12 @@ function signed(ms: number): string {
   return ms > 0 ? `+${formatDuration(ms)}` : ms < 0 ? `−${formatDuration(-ms)}` : '0ms';
 }
 
+/** A share signed as DELTA is: a minus sign, not a hyphen, before a share that shrank. */
+function signedShare(share: number | null): string {
+  if (share === null) return '-';
+  return share < 0 ? `−${formatShare(-share)}` : formatShare(share);
+}
+
 function maybe(ms: number | null): string {
   return ms === null ? '-' : formatDuration(ms);
 }
@@ -88,7 +94,7 @@ export function renderCompare(report: CompareReport, cohorts: CohortsJson, ctx: 
       formatDuration(r.targetMs),
       formatDuration(r.baselineMs),
       signed(r.deltaMs),
-      r.share === null ? '-' : formatShare(r.share),
+      signedShare(r.share),
     ]),
   );
   if (report.counts.length > 0) {
@@ -170,7 +176,7 @@ export function renderCompareMarkdown(report: CompareReport, cohorts: CohortsJso
   if (report.deltaMeanMs === null) return `${out.join('\n')}\n\nOne cohort is empty: nothing to compare.\n`;
   out.push('', `Mean duration differs by **${signed(report.deltaMeanMs)}**; by operation (mean critical-path time per trace):`, '');
   out.push('| service | operation | target | baseline | delta | share |', '|---|---|---:|---:|---:|---:|');
-  for (const r of report.attribution) out.push(`| ${md(r.service)} | ${md(r.name)} | ${formatDuration(r.targetMs)} | ${formatDuration(r.baselineMs)} | ${signed(r.deltaMs)} | ${r.share === null ? '-' : formatShare(r.share)} |`);
+  for (const r of report.attribution) out.push(`| ${md(r.service)} | ${md(r.name)} | ${formatDuration(r.targetMs)} | ${formatDuration(r.baselineMs)} | ${signed(r.deltaMs)} | ${signedShare(r.share)} |`);
   if (report.attributes.length > 0) {
     out.push('', 'Attribute values over-represented in the target (score: Agresti–Caffo z; ≥ 3 is beyond noise):', '');
     out.push('| key | value | target | baseline | score |', '|---|---|---:|---:|---:|');
