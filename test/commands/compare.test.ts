@@ -16,6 +16,8 @@ describe('tracectl compare', () => {
     // The first attribution row names the LLM call; the first attribute the model.
     const table = lines.findIndex((l) => l.startsWith('SERVICE'));
     expect(lines[table + 1]).toMatch(/llm_completion/);
+    // A share that shrank is signed as its DELTA is (the gateway's SELECT ran only in the baseline).
+    expect(lines.find((l) => /^gateway\s+SELECT\s/.test(l))).toMatch(/−\S+\s+−[\d.]+%$/);
     const attrs = lines.findIndex((l) => l.startsWith('KEY'));
     expect(lines[attrs + 1]).toMatch(/gen_ai\.(request|response)\.model\s+gpt-4o/);
     // The keys skipped for too many values (the N+1's SELECT texts among them) wrap to the width.
