@@ -1,3 +1,4 @@
+import { serviceOf } from '../model/attributes.js';
 import type { Attributes, AttributeValue, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { IdNormalizer } from './ids.js';
@@ -95,11 +96,6 @@ export function isoToNs(raw: unknown): bigint | null {
 }
 
 const stripHex = (x: unknown): unknown => (typeof x === 'string' && x.startsWith('0x') ? x.slice(2) : x);
-
-function serviceOf(resource: Attributes): string {
-  const name = resource['service.name'];
-  return typeof name === 'string' && name !== '' ? name : 'unknown_service';
-}
 
 function statusOf(code: unknown): SpanStatus {
   const c = typeof code === 'string' ? code.toLowerCase() : '';

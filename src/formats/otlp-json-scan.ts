@@ -1,3 +1,4 @@
+import { serviceOf, setAttribute } from '../model/attributes.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanLink, SpanRecord } from '../model/span.js';
 import { intValue, isBlank, isValidId, MAX_VALUE_DEPTH, NO_EVENTS, NO_LINKS, readId, readKind, readNanos, readStatus } from './otlp-json.js';
 
@@ -175,8 +176,7 @@ class LineScanner {
       parts[key] = spans;
     }
     const attributes = resource ?? {};
-    const name = attributes['service.name'];
-    const service = typeof name === 'string' && name !== '' ? name : 'unknown_service';
+    const service = serviceOf(attributes);
     // The resource may come after its spans: they get it once the entry is read.
     for (const spans of [parts[1] ?? parts[2], parts[3] ?? parts[4]]) {
       if (spans === undefined) continue;
@@ -398,9 +398,7 @@ class LineScanner {
         else this.skip();
       }
       if (typeof key !== 'string') continue;
-      // A plain assignment to "__proto__" would replace the object's prototype instead.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      else out[key] = value;
+      setAttribute(out, key, value);
     } while (this.more());
     return out;
   }

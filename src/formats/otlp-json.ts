@@ -1,4 +1,5 @@
 import { InputError } from '../model/errors.js';
+import { serviceOf, setAttribute } from '../model/attributes.js';
 import type { AttributeValue, Attributes, SpanEventRecord, SpanKind, SpanLink, SpanRecord, SpanStatus } from '../model/span.js';
 import type { Decoded } from './decoder.js';
 import { asArray, isRecord, preview as previewJson, type JsonObject } from './json-values.js';
@@ -91,8 +92,7 @@ export function decodeResourceSpans(resourceSpans: readonly unknown[], key = 're
     const resourceObj = get(rs, 'resource');
     // One object per resource, shared by its spans.
     const resource = isRecord(resourceObj) ? attributesOf(get(resourceObj, 'attributes')) : {};
-    const name = resource['service.name'];
-    const service = typeof name === 'string' && name !== '' ? name : 'unknown_service';
+    const service = serviceOf(resource);
     for (const scopeKey of ['scopeSpans', 'instrumentationLibrarySpans']) {
       list(rs, scopeKey).forEach((scope, j) => {
         const scopeWhere = `${where}.${scopeKey}[${j}]`;
@@ -346,10 +346,7 @@ function attributesOf(keyValues: unknown, depth = 0): Attributes {
     if (!isRecord(kv)) continue;
     const key = kv['key'];
     if (typeof key !== 'string') continue;
-    const value = anyValue(kv['value'], depth);
-    // A plain assignment to "__proto__" would replace the object's prototype instead.
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
+    setAttribute(out, key, anyValue(kv['value'], depth));
   }
   return out;
 }

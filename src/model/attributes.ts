@@ -1,4 +1,4 @@
-import type { AttributeValue } from './span.js';
+import type { AttributeValue, Attributes } from './span.js';
 
 /**
  * An attribute read as a number: a finite number, or text holding one — Zipkin tags are all
@@ -25,4 +25,16 @@ export function textAttribute(value: AttributeValue | undefined): string | null 
   if (typeof value === 'string') return value.trim() === '' ? null : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return null;
+}
+
+/** The service a resource names (`service.name`); `unknown_service`, as the SDKs write it, when it names none. */
+export function serviceOf(resource: Attributes): string {
+  const name = resource['service.name'];
+  return typeof name === 'string' && name !== '' ? name : 'unknown_service';
+}
+
+/** `out[key] = value`, but for "__proto__", which a plain assignment would take for the object's prototype. */
+export function setAttribute(out: Attributes, key: string, value: AttributeValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
